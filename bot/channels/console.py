@@ -1,0 +1,39 @@
+"""The local console: one member chatting in the terminal, or a script piping lines in.
+
+Buttons are shown as numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.channels.plain import render_plain
+from bot.dialogue.contract import IncomingMessage
+from bot.dialogue.core import DialogueCore
+from bot.messages import vi
+
+CONSOLE_USER = "console-user"
+
+
+def run_console(core: DialogueCore, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    source = stdin or sys.stdin
+    out = stdout or sys.stdout
+    interactive = source.isatty()
+    out.write(vi.WELCOME.format(name="") + "\n\n")
+    while True:
+        if interactive:
+            out.write("> ")
+            out.flush()
+        line = source.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        outcome = core.handle(IncomingMessage("console", CONSOLE_USER, CONSOLE_USER, text=text))
+        if outcome.notice:
+            out.write(outcome.notice + "\n\n")
+        for reply in outcome.replies:
+            out.write(render_plain(reply) + "\n\n")
+        out.flush()

@@ -1,0 +1,135 @@
+"""The Telegram bot: python-telegram-bot's Application around the dialogue core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.bootstrap import App
+from bot.channels.telegram.adapter import incoming, send
+from bot.dialogue.contract import Reply
+from bot.dialogue.core import DialogueCore
+from bot.messages import vi
+
+log = logging.getLogger(__name__)
+CORE = "core"
+
+
+def build_application(
+    app: App, *, base_url: str | None = None, rate_limit: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB Application with every handler registered, ready to poll or take webhooks."""
+    token = app.settings.telegram_token
+    if token is None:
+        raise ValueError("CHIBO_TELEGRAM_TOKEN is not set")
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        # The core needs the bot's username to recognise mentions in groups; getMe has run by now.
+        application.bot_data[CORE] = app.core(application.bot.username or "")
+
+    builder = (
+        ApplicationBuilder()
+        .token(token.get_secret_value())
+        .base_url(base_url or app.settings.telegram_base_url)
+        .post_init(post_init)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application = builder.build()
+
+    # Handlers, in the order they are tried (group 0, first match wins):
+    # 1. Button presses. They carry no text, so they must not reach the message handlers.
+    application.add_handler(CallbackQueryHandler(on_button))
+    # 2. New text messages and commands, in private chats and groups alike; the core decides whether a
+    #    group message was addressed to the bot. UpdateType.MESSAGE leaves out edited messages, so an
+    #    edit is never answered twice.
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, on_text))
+    # 3. Anything else sent as a new message (stickers, photos, voice...): a short note in private chats.
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT, on_other))
+    # Everything else (edited messages, channel posts, unknown update types) matches nothing and is
+    # dropped. Any exception in a handler goes to the one error handler.
+    application.add_error_handler(on_error)
+    return application
+
+
+def _core(context: ContextTypes.DEFAULT_TYPE) -> DialogueCore:
+    core = context.bot_data[CORE]
+    assert isinstance(core, DialogueCore)
+    return core
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    core = _core(context)
+    msg = incoming(update, context.bot.id, context.bot.username or "")
+    if msg is None:
+        return
+    outcome = await asyncio.to_thread(core.handle, msg)
+    for reply in outcome.replies:
+        await send(context.bot, msg.chat_ref, reply)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    msg = incoming(update, context.bot.id, context.bot.username or "")
+    if msg is None:
+        await query.answer()
+        return
+    outcome = await asyncio.to_thread(_core(context).handle, msg)
+    await query.answer(outcome.notice)
+    message = query.message if hasattr(query.message, "message_id") else None
+    for reply in outcome.replies:
+        await send(context.bot, msg.chat_ref, reply, edit_message=message)  # type: ignore[arg-type]
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    if message is not None and message.chat.type == ChatType.PRIVATE:
+        await send(context.bot, message.chat.id, Reply(vi.NOT_TEXT))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with the update, apologise to the member, keep running."""
+    log.error("error while handling update %s", getattr(update, "update_id", update), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, vi.APOLOGY)
+        except Exception:  # the apology itself failed (blocked, network): nothing more to do
+            log.warning("could not send the apology", exc_info=True)
+
+
+def run_telegram(app: App) -> None:
+    """Long polling, or a webhook server when CHIBO_TELEGRAM_WEBHOOK_URL is set."""
+    application = build_application(app)
+    settings = app.settings
+    if settings.telegram_webhook_url:
+        secret = (
+            settings.telegram_webhook_secret.get_secret_value()
+            if settings.telegram_webhook_secret
+            else secrets.token_urlsafe(32)
+        )
+        application.run_webhook(
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,169 @@
+"""The ``chibo`` command.
+
+Heavy modules (the chat libraries, SQLAlchemy) are imported inside the commands that need them, so
+``chibo ask`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.knowledge.search import SearchResult
+
+app = typer.Typer(help="chibo — trợ lý học tập nghị quyết cho chi bộ.", no_args_is_help=True, add_completion=False)
+content_app = typer.Typer(help="Nội dung hỏi - đáp và thuật ngữ.", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+app.add_typer(content_app, name="content")
+app.add_typer(db_app, name="db")
+
+ContentOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--content", help="Thư mục nội dung (chứa qa/ và glossary/).", file_okay=False),
+]
+
+
+def _settings() -> Settings:
+    from bot.config import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _content_dir(option: Path | None) -> Path:
+    if option is not None:
+        if not option.is_dir():
+            typer.echo(f"Không tìm thấy thư mục nội dung '{option}'.", err=True)
+            raise typer.Exit(2)
+        return option
+    return _settings().content_dir
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="Câu hỏi; bỏ trống để đọc từng dòng từ stdin.")] = None,  # noqa: UP045
+    content: ContentOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Mỗi câu hỏi một dòng JSON.")] = False,
+) -> None:
+    """Trả lời câu hỏi từ tài liệu (không ghi nhật ký câu hỏi)."""
+    from bot.knowledge.base import load_knowledge
+
+    knowledge = load_knowledge(_content_dir(content))
+    errors = knowledge.content.errors
+    if errors:
+        typer.echo(f"Nội dung có {len(errors)} lỗi; chạy 'chibo content check' để xem.", err=True)
+    questions = [question] if question is not None else (line.rstrip("\r\n") for line in sys.stdin)
+    for i, text in enumerate(questions):
+        result = knowledge.index.search(text)
+        if as_json:
+            typer.echo(json.dumps(_as_json(result), ensure_ascii=False))
+        else:
+            if i:
+                typer.echo("")
+            typer.echo(_as_text(result))
+        sys.stdout.flush()
+
+
+def _as_json(result: SearchResult) -> dict[str, object]:
+    return {
+        "query": result.query,
+        "answered": result.answered,
+        "results": [{"id": h.entry.id, "kind": h.entry.kind, "score": h.score} for h in result.hits],
+    }
+
+
+def _as_text(result: SearchResult) -> str:
+    from bot.messages import vi
+
+    if result.answered and result.best is not None:
+        return vi.answer(result.best.entry)
+    if result.reason == "chatter":
+        return vi.chatter(result.normalized)
+    if result.reason == "empty":
+        return vi.EMPTY
+    return vi.refusal([h.entry for h in result.suggestions], ambiguous=result.reason == "ambiguous")
+
+
+@content_app.command("check")
+def content_check(
+    directory: Annotated[Optional[Path], typer.Argument(help="Thư mục nội dung.")] = None,  # noqa: UP045
+) -> None:
+    """Kiểm tra toàn bộ nội dung; in mọi lỗi kèm tệp, mã mục và dòng."""
+    from bot.knowledge.content import load_content
+    from bot.messages import vi
+
+    folder = _content_dir(directory)
+    content = load_content(folder)
+    for problem in content.problems:
+        typer.echo(str(problem))
+    errors = content.errors
+    warnings = len(content.problems) - len(errors)
+    if warnings:
+        typer.echo(vi.CONTENT_WARNINGS.format(count=warnings))
+    if errors:
+        typer.echo(f"Nội dung có {len(errors)} lỗi.", err=True)
+        raise typer.Exit(1)
+    qa = sum(e.kind == "qa" for e in content.entries)
+    typer.echo(vi.CONTENT_OK.format(qa=qa, terms=len(content.entries) - qa))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Áp dụng các bản cập nhật cấu trúc cơ sở dữ liệu (Alembic)."""
+    from bot.storage.db import make_engine, upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings.database_url))
+    typer.echo("Cơ sở dữ liệu đã được cập nhật.")
+
+
+@app.command()
+def chat() -> None:
+    """Trò chuyện với bot ngay trên máy (mỗi dòng một tin nhắn)."""
+    from bot.bootstrap import build_app
+    from bot.channels.console import run_console
+
+    run_console(build_app(_settings()).core())
+
+
+@app.command()
+def run() -> None:
+    """Khởi động bot: Telegram nếu đã cấu hình CHIBO_TELEGRAM_TOKEN, nếu không thì trò chuyện trên máy."""
+    from bot.bootstrap import build_app
+    from bot.channels.console import run_console
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    application = build_app(settings)
+    if settings.telegram_token is not None:
+        from bot.channels.telegram.runner import run_telegram
+
+        typer.echo("Đang khởi động bot trên Telegram…", err=True)
+        run_telegram(application)
+        return
+    typer.echo(
+        "Chưa cấu hình CHIBO_TELEGRAM_TOKEN: khởi động trò chuyện trên máy "
+        f"(cơ sở dữ liệu {settings.database_url}, nội dung {settings.content_dir}).",
+        err=True,
+    )
+    run_console(application.core())
+
+
+def _setup_logging(level: str) -> None:
+    import logging
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,82 @@
+"""Settings, read from ``CHIBO_*`` environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+class SettingsError(Exception):
+    """A setting has a value the bot cannot start with; the message names it and says why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHIBO_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///chibo.db", description="SQLAlchemy URL of the database")
+    content_dir: Path = Field(default=BUNDLED_CONTENT, description="folder with qa/ and glossary/")
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="time zone for dates shown and read")
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url  # here, so that commands without a database stay light
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("không phải địa chỉ cơ sở dữ liệu hợp lệ (ví dụ sqlite:///chibo.db)") from exc
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("chỉ hỗ trợ sqlite và postgresql")
+        return value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _existing_dir(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"thư mục '{value}' không tồn tại")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("không phải múi giờ hợp lệ (ví dụ Asia/Ho_Chi_Minh)") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("chỉ nhận DEBUG, INFO, WARNING hoặc ERROR")
+        return value.upper()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a wrong value raises ``SettingsError`` with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "CHIBO_" + str(error["loc"][0]).upper() if error["loc"] else "CHIBO_*"
+        reason = str(error.get("ctx", {}).get("error") or error["msg"])
+        raise SettingsError(f"Cấu hình sai: {name} — {reason}.") from None

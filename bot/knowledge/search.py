@@ -1,0 +1,407 @@
+"""The question-answering engine: finds the entry a chat question is about, or says it cannot.
+
+How a question is scored against an entry (all parts in 0..1, then scaled to 0..100):
+
+- ``coverage``: how much of the question the entry explains — the weight of the question's words found in
+  the entry's phrasings (question, variants, term, aliases), half credit for words only in its answer.
+  Words carry an inverse-document-frequency weight; glue words ("cho em hỏi", "ạ") count little; a word the
+  materials never use counts fully against the entry, which is what makes "giá vàng hôm nay" a refusal.
+- ``focus``: how much of the entry's best phrasing the question covers (short questions such as "nq72").
+- ``phrase``: the share of the question's adjacent word pairs found in the entry (Vietnamese words are
+  mostly two syllables; matching syllables out of order is weak evidence).
+- ``similarity``: rapidfuzz's token-sort ratio against the closest phrasing.
+
+Numbers and dates are exact: an entry that does not contain every number of the question is scaled down
+so far that it cannot be answered, so "NQ 71" never answers with resolution 72. Typos are repaired only
+towards words of the materials, never for numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from bot.knowledge.content import Entry
+from bot.text import lexicon
+from bot.text.analyzer import Analyzer, is_intent
+from bot.text.normalize import Token, marks_compatible, repair_telex, tokenize
+
+# Calibrated on the development set (bench/eval_qa.py); see README for the figures.
+ANSWER_THRESHOLD = 58.0
+# Below the threshold, a close second candidate makes the top one a guess.
+AMBIGUITY_MARGIN = 2.0
+SUGGEST_THRESHOLD = 30.0
+MAX_RESULTS = 5
+RERANK_CANDIDATES = 40
+
+W_COVERAGE, W_FOCUS, W_PHRASE, W_SIMILARITY = 0.5, 0.2, 0.15, 0.15
+BODY_CREDIT = 0.5
+FUNCTION_WEIGHT = 0.15
+INTENT_WEIGHT = 0.35
+UNKNOWN_WEIGHT = 0.85
+REPAIRED_CREDIT = 0.9
+NUMBER_MISMATCH = 0.35
+DEFINITION_BONUS = 5.0
+PROCEDURE_BONUS = 3.0
+
+Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: Entry
+    score: float
+    closeness: float  # the score before the number check: how close the words alone are
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    normalized: str
+    answered: bool
+    reason: Reason
+    hits: tuple[Hit, ...] = ()
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def suggestions(self) -> tuple[Hit, ...]:
+        """Up to three close entries to offer when the question was not answered.
+
+        Closeness ignores the number check, so "nghị quyết 73" suggests the resolutions that do exist.
+        """
+        if self.answered or self.reason == "chatter":
+            return ()
+        close = sorted(self.hits, key=lambda h: -h.closeness)
+        return tuple(h for h in close if h.closeness >= SUGGEST_THRESHOLD)[:3]
+
+
+@dataclass
+class _Key:
+    tokens: list[Token]
+    weights: list[float]
+    total: float
+    text: str
+
+
+@dataclass
+class _Doc:
+    entry: Entry
+    keys: list[_Key] = field(default_factory=list)
+    key_marks: dict[str, set[str]] = field(default_factory=dict)
+    body_marks: dict[str, set[str]] = field(default_factory=dict)
+    key_pairs: set[tuple[str, str]] = field(default_factory=set)
+    body_pairs: set[tuple[str, str]] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    key_numbers: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _QueryToken:
+    token: Token
+    weight: float
+    credit: float  # 1.0, or less when the word was repaired
+    known: bool
+
+
+def _pairs(tokens: Sequence[Token]) -> set[tuple[str, str]]:
+    words = [t.fold for t in tokens if not is_intent(t)]
+    return set(itertools.pairwise(words))
+
+
+def _found(marks_by_fold: dict[str, set[str]], token: Token) -> bool:
+    stored = marks_by_fold.get(token.fold)
+    if stored is None:
+        return False
+    return any(marks_compatible(token.marks, m) for m in stored)
+
+
+class SearchIndex:
+    """An index over content entries. Build once; ``search`` is read-only and thread-safe."""
+
+    def __init__(self, entries: Iterable[Entry], analyzer: Analyzer | None = None) -> None:
+        self.analyzer = analyzer or Analyzer()
+        self.entries = list(entries)
+        self._docs: list[_Doc] = []
+        analyzed: list[tuple[list[list[Token]], list[Token]]] = []
+        self._marks: dict[str, set[str]] = {}
+        self._pairs: set[tuple[str, str]] = set()
+        df: dict[str, int] = {}
+        for entry in self.entries:
+            keys = [self.analyzer.analyze(k) for k in entry.keys]
+            if entry.kind == "term":
+                keys = [[*k, Token(lexicon.DEFINITION_INTENT)] for k in keys]
+            body = self.analyzer.analyze(entry.text + " " + " ".join(entry.tags))
+            analyzed.append((keys, body))
+            seen: set[str] = set()
+            for tokens in [*keys, body]:
+                self._pairs |= _pairs(tokens)
+                for t in tokens:
+                    if is_intent(t):
+                        continue
+                    self._marks.setdefault(t.fold, set()).add(t.marks)
+                    seen.add(t.fold)
+            for fold_ in seen:
+                df[fold_] = df.get(fold_, 0) + 1
+        n = max(len(self.entries), 1)
+        self._idf_max = math.log(1 + (n + 0.5) / 0.5)
+        self._nidf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / self._idf_max for t, c in df.items()}
+        self._df = df
+        self._deletes: dict[str, list[str]] = {}
+        for word in self._marks:
+            if len(word) >= 3 and word.isalpha():
+                for variant in _deletions(word):
+                    self._deletes.setdefault(variant, []).append(word)
+        key_post: dict[str, list[int]] = {}
+        body_post: dict[str, list[int]] = {}
+        for i, (entry, (keys, body)) in enumerate(zip(self.entries, analyzed, strict=True)):
+            doc = _Doc(entry)
+            for tokens in keys:
+                weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
+                text = " ".join(t.fold for t in tokens if not is_intent(t))
+                doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, text))
+                doc.key_pairs |= _pairs(tokens)
+                for t in tokens:
+                    doc.key_marks.setdefault(t.fold, set()).add(t.marks)
+                    if t.number:
+                        doc.key_numbers.add(t.fold)
+            for t in body:
+                doc.body_marks.setdefault(t.fold, set()).add(t.marks)
+            doc.body_pairs = _pairs(body)
+            doc.numbers = doc.key_numbers | {t.fold for t in body if t.number}
+            for fold_ in doc.key_marks:
+                key_post.setdefault(fold_, []).append(i)
+            for fold_ in doc.body_marks.keys() - doc.key_marks.keys():
+                body_post.setdefault(fold_, []).append(i)
+            self._docs.append(doc)
+        self._key_post = {t: np.asarray(v, dtype=np.int32) for t, v in key_post.items()}
+        self._body_post = {t: np.asarray(v, dtype=np.int32) for t, v in body_post.items()}
+
+    # -- weights -----------------------------------------------------------------------------------------
+
+    def _is_function(self, tokens: Sequence[Token], j: int) -> bool:
+        token = tokens[j]
+        if token.number or token not in self.analyzer.function_words:
+            return False
+        # A glue word that forms a known two-syllable word with a neighbour is part of that word
+        # ("hội nghị", "chi bộ" typed without diacritics).
+        for a, b in ((j - 1, j), (j, j + 1)):
+            if a >= 0 and b < len(tokens):
+                other = tokens[b] if a == j else tokens[a]
+                if is_intent(other) or other in self.analyzer.function_words:
+                    continue
+                if (tokens[a].fold, tokens[b].fold) in self._pairs:
+                    return False
+        return True
+
+    def _weight(self, token: Token, tokens: Sequence[Token], j: int, *, known: bool) -> float:
+        if is_intent(token):
+            return INTENT_WEIGHT
+        if token.number:
+            return 1.0
+        base = self._nidf.get(token.fold, 1.0) if known else UNKNOWN_WEIGHT
+        return base * (FUNCTION_WEIGHT if self._is_function(tokens, j) else 1.0)
+
+    def _known(self, token: Token) -> bool:
+        return is_intent(token) or token.number or _found(self._marks, token)
+
+    # -- query analysis ----------------------------------------------------------------------------------
+
+    def _repair(self, tokens: list[Token]) -> tuple[list[Token], list[float]]:
+        """Repair Telex leftovers, typos and missing spaces towards words of the materials."""
+        out: list[Token] = []
+        credit: list[float] = []
+        for j, token in enumerate(tokens):
+            if (
+                self._known(token)
+                or len(token.fold) < 2
+                or not token.fold.isalpha()
+                or token in self.analyzer.chatter_words
+                or token in self.analyzer.function_words
+            ):
+                out.append(token)
+                credit.append(1.0)
+                continue
+            repaired = repair_telex(token.fold)
+            if repaired != token.fold and repaired in self._marks:
+                out.append(Token(repaired))
+                credit.append(1.0)
+                continue
+            neighbours = (tokens[j - 1].fold if j else "", tokens[j + 1].fold if j + 1 < len(tokens) else "")
+            split = self._split(token.fold)
+            if split is not None:
+                out.extend(Token(w) for w in split)
+                credit.extend([REPAIRED_CREDIT] * 2)
+                continue
+            fixed = self._correct(repaired, neighbours)
+            if fixed is not None:
+                out.append(Token(fixed))
+                credit.append(REPAIRED_CREDIT)
+            else:
+                out.append(token)
+                credit.append(1.0)
+        return out, credit
+
+    def _split(self, word: str) -> tuple[str, str] | None:
+        if len(word) < 5:
+            return None
+        for cut in range(2, len(word) - 1):
+            a, b = word[:cut], word[cut:]
+            if (a, b) in self._pairs:
+                return a, b
+        return None
+
+    def _correct(self, word: str, neighbours: tuple[str, str]) -> str | None:
+        if len(word) < 4:
+            return None
+        candidates: set[str] = set(self._deletes.get(word, ()))
+        for variant in _deletions(word):
+            if variant in self._marks:
+                candidates.add(variant)
+            candidates.update(self._deletes.get(variant, ()))
+        # Syllables are short and many differ by one letter ("vàng", "vùng"): in a short word only a
+        # missing, doubled or swapped letter is repaired, never a different letter.
+        candidates = {
+            c
+            for c in candidates
+            if OSA.distance(word, c) <= 1
+            and (len(word) >= 5 or len(c) == len(word) + 1 or (len(c) == len(word) and sorted(c) == sorted(word)))
+        }
+        if not candidates:
+            return None
+        prev, nxt = neighbours
+
+        def rank(c: str) -> tuple[int, int]:
+            context = int((prev, c) in self._pairs) + int((c, nxt) in self._pairs)
+            return context, self._df.get(c, 0)
+
+        return max(sorted(candidates), key=rank)
+
+    def _analyze_query(self, query: str) -> list[_QueryToken]:
+        tokens, credits = self._repair(tokenize(query))
+        # Abbreviations and question phrasings are read after repair ("nghij quyeets" → "nghị quyết").
+        expanded: list[Token] = []
+        expanded_credit: list[float] = []
+        for token, c in zip(tokens, credits, strict=True):
+            for t in self.analyzer.expand([token]):
+                expanded.append(t)
+                expanded_credit.append(c)
+        final = self.analyzer.analyze_tokens(expanded)
+        # Intent rewriting only shortens runs; carry credits over by position of surviving words.
+        credit_by_word: dict[str, float] = {}
+        for t, c in zip(expanded, expanded_credit, strict=True):
+            credit_by_word[t.fold] = min(c, credit_by_word.get(t.fold, 1.0))
+        out = []
+        for j, t in enumerate(final):
+            known = self._known(t)
+            out.append(_QueryToken(t, self._weight(t, final, j, known=known), credit_by_word.get(t.fold, 1.0), known))
+        return out
+
+    # -- search ------------------------------------------------------------------------------------------
+
+    def normalize(self, text: str) -> str:
+        """The text folded for logs: lower case, no diacritics, numbers and dates in one form."""
+        return " ".join(t.fold for t in tokenize(text))
+
+    def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+        qtokens = self._analyze_query(query)
+        normalized = " ".join(t.fold for t in tokenize(query))
+        if not qtokens:
+            return SearchResult(query, normalized, False, "empty")
+        if self.analyzer.is_chatter([q.token for q in qtokens]):
+            return SearchResult(query, normalized, False, "chatter")
+        if not self._docs:
+            return SearchResult(query, normalized, False, "not_found")
+        scored = [(*self._score(qtokens, self._docs[i]), i) for i in self._candidates(qtokens)]
+        scored.sort(key=lambda s: (-s[0], s[2]))
+        hits = tuple(Hit(self._docs[i].entry, round(s, 1), round(c, 1)) for s, c, i in scored[:limit] if c > 0)
+        if not hits or hits[0].score < ANSWER_THRESHOLD:
+            return SearchResult(query, normalized, False, "not_found", hits)
+        if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
+            return SearchResult(query, normalized, False, "ambiguous", hits)
+        return SearchResult(query, normalized, True, "answered", hits)
+
+    def _candidates(self, qtokens: Sequence[_QueryToken]) -> list[int]:
+        n = len(self._docs)
+        if n <= RERANK_CANDIDATES:
+            return list(range(n))
+        scores = np.zeros(n, dtype=np.float64)
+        for q in qtokens:
+            if is_intent(q.token) or not q.known:
+                continue
+            post = self._key_post.get(q.token.fold)
+            if post is not None:
+                scores[post] += q.weight
+            post = self._body_post.get(q.token.fold)
+            if post is not None:
+                scores[post] += q.weight * BODY_CREDIT
+        top = np.argpartition(-scores, RERANK_CANDIDATES)[:RERANK_CANDIDATES]
+        return [int(i) for i in top if scores[i] > 0]
+
+    def _score(self, qtokens: Sequence[_QueryToken], doc: _Doc) -> tuple[float, float]:
+        """The score of ``doc`` for the question, and its closeness (the score before the number check)."""
+        total = matched = 0.0
+        query_marks: dict[str, set[str]] = {}
+        numbers: set[str] = set()
+        intents: set[str] = set()
+        for q in qtokens:
+            t = q.token
+            query_marks.setdefault(t.fold, set()).add(t.marks)
+            total += q.weight
+            if is_intent(t):
+                intents.add(t.fold)
+                if t.fold in doc.key_marks:
+                    matched += q.weight
+                continue
+            if t.number:
+                numbers.add(t.fold)
+            if _found(doc.key_marks, t):
+                matched += q.weight * q.credit
+            elif _found(doc.body_marks, t):
+                matched += q.weight * q.credit * BODY_CREDIT
+        coverage = matched / total if total else 0.0
+
+        focus = 0.0
+        similarity = 0.0
+        query_text = " ".join(q.token.fold for q in qtokens if not is_intent(q.token))
+        for key in doc.keys:
+            got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query_marks, t))
+            focus = max(focus, got / key.total)
+            similarity = max(similarity, fuzz.token_sort_ratio(query_text, key.text) / 100.0)
+
+        pairs = _pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number])
+        if pairs:
+            phrase = sum(1.0 if p in doc.key_pairs else BODY_CREDIT if p in doc.body_pairs else 0.0 for p in pairs)
+            phrase /= len(pairs)
+        else:
+            phrase = coverage
+
+        score = 100.0 * (W_COVERAGE * coverage + W_FOCUS * focus + W_PHRASE * phrase + W_SIMILARITY * similarity)
+        if lexicon.DEFINITION_INTENT in intents and doc.entry.kind == "term":
+            score += DEFINITION_BONUS
+        elif intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
+            score += PROCEDURE_BONUS
+        closeness = min(score, 100.0)
+        if numbers - doc.numbers:
+            return closeness * NUMBER_MISMATCH, closeness
+        return closeness, closeness
+
+
+def _typed(query_marks: dict[str, set[str]], token: Token) -> bool:
+    typed = query_marks.get(token.fold)
+    if typed is None:
+        return False
+    return any(marks_compatible(m, token.marks) for m in typed)
+
+
+def _deletions(word: str) -> Iterable[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}

@@ -1,0 +1,89 @@
+"""Every sentence a member reads, in one place, so it can be reviewed together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.knowledge.content import Entry
+
+NOT_FOUND = "Tôi chưa tìm thấy câu trả lời trong tài liệu học tập cho câu hỏi này."
+DID_YOU_MEAN = "Có phải đồng chí muốn hỏi:"
+AMBIGUOUS = "Câu hỏi của đồng chí có thể ứng với nhiều nội dung khác nhau."
+NO_SUGGESTION = (
+    "Đồng chí thử hỏi ngắn gọn hơn, nêu rõ tên nghị quyết, hội nghị hoặc thuật ngữ; "
+    "gõ /thuatngu để xem các thuật ngữ, hoặc hỏi trực tiếp đồng chí bí thư chi bộ."
+)
+GREETING = (
+    "Xin chào đồng chí! Tôi giải đáp các câu hỏi về việc học tập, quán triệt Nghị quyết Đại hội XIV "
+    "của Đảng theo tài liệu chính thức. Đồng chí cứ gõ câu hỏi, ví dụ: “Bài thu hoạch nộp khi nào?”"
+)
+THANKS = "Cảm ơn đồng chí. Khi cần, đồng chí cứ gõ câu hỏi tiếp."
+EMPTY = "Đồng chí gõ câu hỏi giúp tôi, ví dụ: “Nghị quyết 72 về gì?”"
+CONTENT_ERRORS = "Nội dung có {count} lỗi; các mục lỗi tạm thời không được dùng:"
+CONTENT_OK = "Nội dung hợp lệ: {qa} câu hỏi - đáp, {terms} thuật ngữ."
+CONTENT_WARNINGS = "Có {count} lưu ý (không chặn việc nạp nội dung)."
+
+
+def source_line(entry: Entry) -> str:
+    return f"Nguồn: {entry.source}" + (f", {entry.ref}" if entry.ref else "")
+
+
+def answer(entry: Entry) -> str:
+    """The answer first, then where it comes from."""
+    body = f"{entry.title}: {entry.text}" if entry.kind == "term" else entry.text
+    return f"{body}\n\n{source_line(entry)}"
+
+
+def suggestion_label(entry: Entry) -> str:
+    return f"{entry.title} là gì?" if entry.kind == "term" else entry.title
+
+
+def refusal(suggestions: Sequence[Entry], *, ambiguous: bool = False) -> str:
+    lines = [AMBIGUOUS if ambiguous else NOT_FOUND]
+    if suggestions:
+        lines.append(DID_YOU_MEAN)
+        lines.extend(f"{i}. {suggestion_label(e)}" for i, e in enumerate(suggestions, 1))
+    else:
+        lines.append(NO_SUGGESTION)
+    return "\n".join(lines)
+
+
+def chatter(normalized: str) -> str:
+    thanks = any(w in normalized.split() for w in ("thanks", "thank", "tks", "thx")) or "cam on" in normalized
+    return THANKS if thanks else GREETING
+
+
+WELCOME = (
+    "Xin chào đồng chí{name}! Tôi là trợ lý học tập của chi bộ.\n"
+    "Tôi giải đáp câu hỏi về việc nghiên cứu, học tập, quán triệt Nghị quyết Đại hội XIV của Đảng, "
+    "theo tài liệu Hỏi - đáp và tài liệu thuật ngữ chính thức, kèm nguồn.\n\n"
+    "Đồng chí cứ gõ câu hỏi như khi nhắn tin, có dấu hay không dấu đều được, ví dụ:\n"
+    "• Bài thu hoạch nộp khi nào?\n"
+    "• nghi quyet 72 ve gi\n"
+    "• Bốn kiên định là gì?\n\n"
+    "Gõ /huongdan để xem các lệnh."
+)
+HELP = (
+    "Các lệnh đồng chí có thể dùng:\n"
+    "/hoi <câu hỏi> — hỏi về tài liệu học tập (hoặc gõ thẳng câu hỏi)\n"
+    "/thuatngu [từ] — giải thích một thuật ngữ, hoặc xem danh sách thuật ngữ\n"
+    "/huongdan — xem hướng dẫn này\n"
+    "/start — giới thiệu\n\n"
+    "Trong nhóm chat, đồng chí gọi tôi bằng lệnh, nhắc tên tôi hoặc trả lời tin nhắn của tôi."
+)
+ASK_WHAT = "Đồng chí gõ câu hỏi ngay sau lệnh, ví dụ: /hoi Bài thu hoạch nộp khi nào?"
+UNKNOWN_COMMAND = "Tôi chưa biết lệnh /{command}. Đồng chí gõ /huongdan để xem các lệnh."
+TERM_LIST = "Các thuật ngữ trong tài liệu (trang {page}/{pages}). Đồng chí chọn một thuật ngữ để xem giải thích:"
+TERM_LIST_EMPTY = "Hiện chưa có thuật ngữ nào trong tài liệu."
+TERM_NOT_FOUND = "Tôi chưa tìm thấy thuật ngữ “{word}” trong tài liệu. Đồng chí gõ /thuatngu để xem danh sách."
+TERM_CHOOSE = "Có {count} thuật ngữ gần với “{word}”. Đồng chí chọn một:"
+PREVIOUS_PAGE = "« Trang trước"
+NEXT_PAGE = "Trang sau »"
+USEFUL = "Hữu ích"
+NOT_RIGHT = "Chưa đúng"
+THANKS_FEEDBACK = "Cảm ơn đồng chí đã góp ý."
+FEEDBACK_ALREADY = "Đồng chí đã góp ý cho câu trả lời này rồi."
+STALE_BUTTON = "Nội dung này không còn trong tài liệu. Đồng chí gõ lại câu hỏi giúp tôi."
+NOT_TEXT = "Hiện tôi chỉ đọc được tin nhắn chữ. Đồng chí gõ câu hỏi giúp tôi."
+APOLOGY = "Xin lỗi đồng chí, tôi vừa gặp trục trặc khi xử lý tin nhắn. Đồng chí thử lại sau ít phút giúp tôi."
+RELATED = "Câu hỏi liên quan:"

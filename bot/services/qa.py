@@ -1,0 +1,67 @@
+"""Answering questions: the engine, plus the question log for the "not answered" report."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import update
+
+from bot.clock import Clock
+from bot.knowledge.content import Entry
+from bot.knowledge.search import SearchIndex, SearchResult
+from bot.storage.db import Database
+from bot.storage.models import QuestionLog
+
+Feedback = Literal["useful", "wrong"]
+
+
+class QAService:
+    def __init__(self, index: SearchIndex, db: Database, clock: Clock) -> None:
+        self.index = index
+        self._db = db
+        self._clock = clock
+
+    def ask(self, question: str, channel: str) -> tuple[SearchResult, int]:
+        """Answer a question asked in chat and log it; returns the result and the log row id."""
+        result = self.index.search(question)
+        best = result.best
+        log_id = self._log(
+            channel,
+            result.normalized,
+            best.entry.id if best else None,
+            best.score if best else 0.0,
+            answered=result.answered,
+            reason=result.reason,
+        )
+        return result, log_id
+
+    def choose(self, entry: Entry, channel: str) -> int:
+        """A member picked a suggested question: logged like an answered one, so feedback can attach."""
+        return self._log(channel, self.index.normalize(entry.title), entry.id, 100.0, answered=True, reason="chosen")
+
+    def feedback(self, log_id: int, value: Feedback) -> bool:
+        """Record "useful" or "wrong" once per answer; returns False when it was already recorded."""
+        with self._db.session() as session:
+            result = session.execute(
+                update(QuestionLog)
+                .where(QuestionLog.id == log_id, QuestionLog.feedback.is_(None))
+                .values(feedback=value)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def _log(
+        self, channel: str, normalized: str, best_id: str | None, score: float, *, answered: bool, reason: str
+    ) -> int:
+        with self._db.session() as session:
+            row = QuestionLog(
+                asked_at=self._clock.now(),
+                channel=channel,
+                normalized=normalized[:2000],
+                best_id=best_id,
+                score=score,
+                answered=answered,
+                reason=reason,
+            )
+            session.add(row)
+            session.flush()
+            return row.id

@@ -1,0 +1,216 @@
+"""Vietnamese text normalisation for matching questions typed in chat.
+
+A token keeps two forms: ``fold`` (lower case, no diacritics, đ→d) used for matching regardless of how the
+member typed, and ``marks`` (the tone and vowel marks, independent of where the tone was placed) used to tell
+apart words that only differ by diacritics (``vàng`` and ``vắng``) when the member did type them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Combining marks, split by role: the tone sits on one vowel of the syllable (its position varies between
+# "hoà" and "hòa"); the quality marks belong to the letter.
+TONE_MARKS = {"\u0300": "f", "\u0301": "s", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+QUALITY_MARKS = {"\u0302": "^", "\u0306": "(", "\u031b": "+"}
+
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+# Roman numerals that are also common Vietnamese syllables once diacritics are gone ("vì" → "vi").
+_AMBIGUOUS_ROMAN = {"i", "v", "x", "vi", "xi"}
+_ROMAN_RE = re.compile(r"^x{0,3}(ix|iv|v?i{0,3})$")
+# Words after which a bare roman numeral or an ordinal number word is a number ("khóa XIV", "lần thứ hai").
+_NUMBER_CONTEXT = {"khoa", "hoi", "quy", "muc", "phan", "chuong", "thu", "dieu", "lan", "so"}
+_NUMBER_WORDS = {
+    "nhat": 1,
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "tu": 4,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
+
+_DATE_RE = re.compile(
+    r"(?<![\d/.])(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{4}|\d{2}))?(?![\d/])"
+    r"|(?<![\d/.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)"
+)
+_MONTH_YEAR_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{4})(?![\d/])")
+_WORDY_DATE_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\d{4}))?", re.IGNORECASE)
+_TIME_RE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:h|giờ|g|:)\s*(\d{2})?(?:\s*(?:phút|p|'))?(?![\w])", re.IGNORECASE)
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_KEEP_WHOLE_RE = re.compile(r"\d{1,2}/\d{1,2}|\d{1,2}h\d{2}")
+_LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, đ → d."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def marks_of(word: str) -> str:
+    """The diacritics of one word in a canonical order: quality marks by position, then the tone.
+
+    "hoà" and "hòa" give the same value; "vàng" and "vắng" do not.
+    """
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    quality: list[str] = []
+    tone = ""
+    base_pos = -1
+    for ch in decomposed:
+        if ch in TONE_MARKS:
+            tone = TONE_MARKS[ch]
+        elif ch in QUALITY_MARKS:
+            quality.append(f"{base_pos}{QUALITY_MARKS[ch]}")
+        elif not unicodedata.combining(ch):
+            base_pos += 1
+            if ch == "đ":
+                quality.append(f"{base_pos}d")
+    return "".join(quality) + (("=" + tone) if tone else "")
+
+
+def has_marks(word: str) -> bool:
+    return bool(marks_of(word))
+
+
+def marks_compatible(typed: str, stored: str) -> bool:
+    """Whether a word typed with these marks can be the stored word.
+
+    A member may leave marks out but rarely types wrong ones: the typed marks must all be present in the
+    stored word. An empty ``typed`` (no diacritics) is compatible with anything.
+    """
+    if not typed:
+        return True
+    t_quality, _, t_tone = typed.partition("=")
+    s_quality, _, s_tone = stored.partition("=")
+    if t_tone and t_tone != s_tone:
+        return False
+    if not t_quality:
+        return True
+    stored_marks = set(re.findall(r"\d+[\^(+d]", s_quality))
+    return all(m in stored_marks for m in re.findall(r"\d+[\^(+d]", t_quality))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    fold: str
+    marks: str = ""
+    number: bool = False
+
+
+def _roman_value(word: str) -> int | None:
+    if not word or not _ROMAN_RE.match(word):
+        return None
+    total = 0
+    prev = 0
+    for ch in reversed(word):
+        value = _ROMAN_VALUES[ch]
+        total = total - value if value < prev else total + value
+        prev = max(prev, value)
+    return total or None
+
+
+def _canonical_date(day: str, month: str, year: str | None) -> str | None:
+    d, m = int(day), int(month)
+    if not (1 <= d <= 31 and 1 <= m <= 12):
+        return None
+    return f" {d}/{m} " + (f" {_full_year(year)} " if year else " ")
+
+
+def _full_year(year: str) -> str:
+    return year if len(year) == 4 else f"20{year}"
+
+
+def _rewrite_dates(text: str) -> str:
+    """Dates become one token "13/4" (plus the year as its own number), however they were written."""
+    text = _WORDY_DATE_RE.sub(lambda m: _canonical_date(m[1], m[2], m[3]) or m[0], text)
+
+    def date_or_month_year(m: re.Match[str]) -> str:
+        if m[1] is None:
+            return _canonical_date(m[4], m[5], m[6]) or m[0]
+        return _canonical_date(m[1], m[2], m[3]) or m[0]
+
+    text = _DATE_RE.sub(date_or_month_year, text)
+    # "tháng 3/2026", "quý I/2026": a month or quarter number, then the year.
+    text = _MONTH_YEAR_RE.sub(lambda m: f" {int(m[1])} {m[2]} ", text)
+    text = re.sub(r"\b([ivx]{1,4})\s*/\s*(\d{4})\b", r" \1 \2 ", text, flags=re.IGNORECASE)
+    return text
+
+
+def _rewrite_times(text: str) -> str:
+    """Clock times ("08h00", "8 giờ", "10:30") become one token "8h00"."""
+
+    def repl(m: re.Match[str]) -> str:
+        hour = int(m[1])
+        if hour > 24:
+            return m[0]
+        return f" {hour}h{m[2] or '00'} "
+
+    return _TIME_RE.sub(repl, text)
+
+
+def raw_words(text: str) -> list[str]:
+    """Words of a text, NFC, with dates, times and letter-digit runs ("nq72") split out."""
+    text = nfc(text)
+    text = _rewrite_dates(text)
+    text = _rewrite_times(text)
+    words: list[str] = []
+    for piece in text.split():
+        if _KEEP_WHOLE_RE.fullmatch(piece):
+            words.append(piece)
+            continue
+        words.extend(_TOKEN_RE.findall(_LETTER_DIGIT_RE.sub(" ", piece)))
+    return words
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of a text: folded words with their marks; numbers, dates and roman numerals as numbers."""
+    tokens: list[Token] = []
+    prev = ""
+    for raw in raw_words(text):
+        word = raw.lower()
+        folded = fold(word)
+        if re.fullmatch(r"\d+", folded):
+            tokens.append(Token(str(int(folded)), number=True))
+        elif _KEEP_WHOLE_RE.fullmatch(folded):
+            tokens.append(Token(folded, number=True))
+        elif (value := _roman_value(folded)) is not None and (
+            folded not in _AMBIGUOUS_ROMAN or raw.isupper() or (prev in _NUMBER_CONTEXT and not has_marks(word))
+        ):
+            tokens.append(Token(str(value), number=True))
+        elif prev == "thu" and folded in _NUMBER_WORDS and len(tokens) >= 2 and tokens[-2].fold == "lan":
+            # "lần thứ hai" is the second; "thứ Hai" alone is Monday.
+            tokens.append(Token(str(_NUMBER_WORDS[folded]), number=True))
+        else:
+            tokens.append(Token(folded, marks_of(word)))
+        prev = folded
+    return tokens
+
+
+# Telex input typed without the input method switched on leaves key strokes in the word: "quyeets"
+# (quyết), "ddaij hooij" (đại hội). In Vietnamese syllables r, s and x appear only as initial consonants
+# and f, j, w never, so they can be removed after the first letter; doubled vowels collapse.
+_TELEX_TONE_RE = re.compile(r"[fjsrxz]")
+_TELEX_DOUBLE_RE = re.compile(r"([aeod])\1")
+
+
+def repair_telex(word: str) -> str:
+    """The word as it would read if the Telex keystrokes had been applied and then folded away."""
+    if not word.isascii() or not word.isalpha():
+        return word
+    head, rest = (word[:2], word[2:]) if word.startswith("tr") else (word[:1], word[1:])
+    rest = _TELEX_TONE_RE.sub("", rest)
+    rest = re.sub(r"(?<=[aou])w", "", rest)
+    rest = rest.replace("w", "u")
+    return _TELEX_DOUBLE_RE.sub(r"\1", head + rest)

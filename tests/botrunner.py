@@ -1,0 +1,64 @@
+"""Runs the real python-telegram-bot Application in a background thread against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from bot.bootstrap import App
+from bot.channels.telegram.runner import build_application
+
+
+class RunningBot:
+    """``with RunningBot(app, base_url):`` polls the fake server until the block ends."""
+
+    def __init__(self, app: App, base_url: str, *, rate_limit: bool = False) -> None:
+        self.app = app
+        self.base_url = base_url
+        self.rate_limit = rate_limit
+        self.application: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # surfaced to the test by __exit__
+            self.error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        application = build_application(self.app, base_url=self.base_url, rate_limit=self.rate_limit)
+        self.application = application
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        self._ready.set()
+        await self._stop.wait()
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+    def __enter__(self) -> RunningBot:
+        self._thread.start()
+        if not self._ready.wait(15):
+            raise TimeoutError("the bot did not start")
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(15)
+        if self.error is not None:
+            raise self.error

@@ -1,0 +1,94 @@
+"""The engine on a small fixed corpus: the behaviours members rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.base import load_knowledge
+from bot.knowledge.search import SearchIndex
+
+DATA = Path(__file__).resolve().parent / "data" / "content"
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return load_knowledge(DATA).index
+
+
+def best(index: SearchIndex, q: str) -> str | None:
+    r = index.search(q)
+    return r.best.entry.id if r.answered and r.best else None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Nghị quyết 72 về gì?",
+        "nghi quyet 72 ve gi",
+        "nq72",
+        "NQ 72",
+        "nghi quyeet 72",
+        "nghij quyeets 72",
+        "NGHỊ QUYẾT 72-NQ/TW",
+        "cho em hỏi nghị quyết số 72 nói về cái gì vậy ạ",
+    ],
+)
+def test_the_ways_members_type_the_same_question_find_the_same_answer(index: SearchIndex, q: str) -> None:
+    assert best(index, q) == "nq-72-noi-dung"
+
+
+def test_numbers_are_exact(index: SearchIndex) -> None:
+    assert best(index, "nq 71") == "nq-71-noi-dung"
+    assert best(index, "nghị quyết 73 về gì") is None
+    r = index.search("nghị quyết 73 về gì")
+    assert not r.answered
+
+
+def test_definitional_questions_find_the_term(index: SearchIndex) -> None:
+    assert best(index, "bốn kiên định là gì") == "bon-kien-dinh"
+    assert best(index, "4 kien dinh") == "bon-kien-dinh" or best(index, "bon kien dinh") == "bon-kien-dinh"
+    assert best(index, "the nao la the tran long dan") == "the-tran-long-dan"
+
+
+def test_procedural_questions_find_the_qa_item(index: SearchIndex) -> None:
+    assert best(index, "bai thu hoach nop khi nao") == "bai-thu-hoach-han-nop"
+    assert best(index, "nộp bài thu hoạch cho ai") == "bai-thu-hoach-nop-cho-ai"
+    assert best(index, "han nop bai thu hoach 15/4") == "bai-thu-hoach-han-nop"
+
+
+@pytest.mark.parametrize("q", ["hello", "cảm ơn ạ", "chào bot", "ok"])
+def test_chatter_is_recognised_and_not_answered(index: SearchIndex, q: str) -> None:
+    r = index.search(q)
+    assert not r.answered and r.reason == "chatter" and r.suggestions == ()
+
+
+@pytest.mark.parametrize("q", ["giá vàng hôm nay", "gia vang hom nay", "thời tiết Hà Nội ngày mai", "cách nấu phở bò"])
+def test_questions_outside_the_materials_are_refused(index: SearchIndex, q: str) -> None:
+    assert not index.search(q).answered
+
+
+def test_a_refusal_suggests_what_is_close(index: SearchIndex) -> None:
+    r = index.search("nghị quyết về y tế ra ngày nào")
+    assert not r.answered or r.best is not None
+    r = index.search("nghị quyết 73")
+    assert not r.answered
+    assert {h.entry.id for h in r.suggestions} <= {"nq-72-noi-dung", "nq-71-noi-dung"}
+
+
+def test_results_are_best_first_and_at_most_five(index: SearchIndex) -> None:
+    r = index.search("nghị quyết")
+    scores = [h.score for h in r.hits]
+    assert scores == sorted(scores, reverse=True) and len(scores) <= 5
+
+
+def test_an_empty_corpus_refuses_everything() -> None:
+    r = SearchIndex([]).search("nghị quyết 72")
+    assert not r.answered and r.hits == ()
+
+
+def test_empty_and_huge_questions_do_not_break_the_engine(index: SearchIndex) -> None:
+    assert index.search("").reason == "empty"
+    assert index.search("   ?!  ").reason == "empty"
+    assert not index.search("x" * 100_000).answered
