@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dialogue.core import DialogueCore
+from bot.dialogue.members import MembersFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.services.conversations import ConversationStore
+from bot.services.org import OrgService
 from bot.services.qa import QAService
 from bot.storage.db import Database, make_engine, upgrade
 
@@ -24,9 +26,11 @@ class App:
     qa: QAService
     clock: Clock
     conversations: ConversationStore
+    org: OrgService
 
     def core(self, bot_username: str = "") -> DialogueCore:
-        return DialogueCore(self.qa, self.conversations, bot_username)
+        members = MembersFeature(self.org, self.settings.zone)
+        return DialogueCore(self.qa, self.conversations, bot_username, org=self.org, features=(members.feature(),))
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> App:
@@ -38,4 +42,12 @@ def build_app(settings: Settings, *, clock: Clock | None = None, migrate: bool =
     knowledge = load_knowledge(settings.content_dir)
     for problem in knowledge.content.problems:
         log.warning("content: %s", problem)
-    return App(settings, db, knowledge, QAService(knowledge.index, db, clock), clock, ConversationStore(db, clock))
+    return App(
+        settings,
+        db,
+        knowledge,
+        QAService(knowledge.index, db, clock),
+        clock,
+        ConversationStore(db, clock),
+        OrgService(db, clock),
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.dialogue.contract import Button, IncomingMessage, Outcome, Reply
 from bot.knowledge.content import Entry
 from bot.knowledge.search import SUGGEST_THRESHOLD, SearchIndex, SearchResult
 from bot.messages import vi
 from bot.services.conversations import ConversationStore
+from bot.services.org import Actor, Denied, OrgService
 from bot.services.qa import QAService
 from bot.text.normalize import fold
 
@@ -20,13 +22,45 @@ TERMS_PER_PAGE = 8
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@(\w+))?\s*(.*)$", re.DOTALL)
 _CHOICE_RE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
-Handler = Callable[["DialogueCore", IncomingMessage, str], Outcome]
+# Who may see and use a command, lowest first: anyone, a member who has joined, a secretary, an admin.
+LEVELS = {"guest": 0, "member": 1, "secretary": 2, "admin": 3, "system": 4}
+
+
+@dataclass
+class Context:
+    """One incoming message being handled: the core, the message, who sent it, the conversation state."""
+
+    core: DialogueCore
+    msg: IncomingMessage
+    actor: Actor | None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def level(self) -> int:
+        return LEVELS[self.actor.role] if self.actor else 0
+
+
+Handler = Callable[[Context, str], Outcome]
 
 
 @dataclass(frozen=True)
 class Command:
     names: tuple[str, ...]
     handler: Handler
+    level: str = "guest"  # the lowest role that may use it (and sees it in help)
+    help: str = ""  # one line for /huongdan: "/lenh <tham số> — việc nó làm"
+    private: bool = False  # lists names or changes membership: only in a private chat
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A group of commands, button kinds and multi-step flows plugged into the core."""
+
+    commands: tuple[Command, ...] = ()
+    buttons: dict[str, Handler] = field(default_factory=dict)  # prefix before ":" → handler of the rest
+    flows: dict[str, Handler] = field(default_factory=dict)  # state["flow"] → handler of the next text
+    attachment: Handler | None = None  # a file sent in a private chat
+    intercept: Callable[[Context, str], Outcome | None] | None = None  # plain text, before it is a question
 
 
 def entry_button_data(entry: Entry) -> str:
@@ -42,14 +76,36 @@ def _short_hash(entry_id: str) -> str:
 class DialogueCore:
     """Turns one incoming message into replies. Knows nothing of the channel that carried it."""
 
-    def __init__(self, qa: QAService, conversations: ConversationStore, bot_username: str = "") -> None:
+    def __init__(
+        self,
+        qa: QAService,
+        conversations: ConversationStore,
+        bot_username: str = "",
+        *,
+        org: OrgService | None = None,
+        features: tuple[Feature, ...] = (),
+    ) -> None:
         self.qa = qa
         self.conversations = conversations
+        self.org = org
         self.bot_username = bot_username.lower()
-        self._commands: dict[str, Handler] = {}
-        for command in COMMANDS:
-            for name in command.names:
-                self._commands[name] = command.handler
+        self.commands: list[Command] = []
+        self._commands: dict[str, Command] = {}
+        self._buttons: dict[str, Handler] = {}
+        self._flows: dict[str, Handler] = {}
+        self._attachment: Handler | None = None
+        self._intercepts: list[Callable[[Context, str], Outcome | None]] = []
+        for feature in (Feature(COMMANDS), *features):
+            self.commands.extend(feature.commands)
+            for command in feature.commands:
+                for name in command.names:
+                    assert name not in self._commands, f"command /{name} registered twice"
+                    self._commands[name] = command
+            self._buttons.update(feature.buttons)
+            self._flows.update(feature.flows)
+            self._attachment = feature.attachment or self._attachment
+            if feature.intercept is not None:
+                self._intercepts.append(feature.intercept)
 
     @property
     def index(self) -> SearchIndex:
@@ -59,39 +115,64 @@ class DialogueCore:
         if not msg.private and not msg.addressed:
             return Outcome()
         state = self.conversations.load(msg.channel, msg.chat_ref, msg.user_ref)
+        actor = self.org.actor_for(msg.channel, msg.user_ref) if self.org else None
+        ctx = Context(self, msg, actor, dict(state))
         button = msg.button
         if button is None and (m := _CHOICE_RE.match(msg.text)) and state.get("choices"):
             choices = state["choices"]
             n = int(m[1])
             if 1 <= n <= len(choices):
                 button = choices[n - 1]
-        if button is not None:
-            outcome = self._press(msg, button)
-        else:
-            outcome = self._text(msg)
+        try:
+            if button is not None:
+                outcome = self._press(ctx, button)
+            else:
+                outcome = self._text(ctx)
+        except Denied:
+            outcome = Outcome([Reply(vi.DENIED)])
         choices = [b.data for r in outcome.replies for b in r.buttons]
-        if choices or state.get("choices"):
-            self.conversations.save(msg.channel, msg.chat_ref, msg.user_ref, {**state, "choices": choices})
+        if choices or ctx.state.get("choices"):
+            ctx.state["choices"] = choices
+        if ctx.state != state:
+            self.conversations.save(msg.channel, msg.chat_ref, msg.user_ref, ctx.state)
         return outcome
 
     # -- text and commands -------------------------------------------------------------------------------
 
-    def _text(self, msg: IncomingMessage) -> Outcome:
+    def _text(self, ctx: Context) -> Outcome:
+        msg = ctx.msg
         text = msg.text.strip()
         if msg.attachment is not None and not text:
+            if msg.private and self._attachment is not None:
+                return self._attachment(ctx, "")
             return Outcome([Reply(vi.NOT_TEXT)])
         m = _COMMAND_RE.match(text)
         if m:
             name, target, args = m[1].lower(), (m[2] or "").lower(), m[3].strip()
             if target and self.bot_username and target != self.bot_username:
                 return Outcome()  # a command for another bot in the group
-            handler = self._commands.get(name)
-            if handler is None:
+            command = self._commands.get(name)
+            if command is None:
                 return Outcome([Reply(vi.UNKNOWN_COMMAND.format(command=name))])
-            return handler(self, msg, args)
+            ctx.state.pop("flow", None)  # a command ends any step-by-step exchange
+            if command.private and not msg.private:
+                return Outcome([Reply(vi.PRIVATE_ONLY)])
+            if ctx.level < LEVELS[command.level]:
+                return Outcome([Reply(vi.NOT_JOINED if ctx.actor is None else vi.DENIED)])
+            return command.handler(ctx, args)
+        flow = ctx.state.get("flow")
+        if isinstance(flow, dict) and flow.get("name") in self._flows:
+            return self._flows[flow["name"]](ctx, text)
+        for intercept in self._intercepts:
+            if (outcome := intercept(ctx, text)) is not None:
+                return outcome
         if self.bot_username:
             text = re.sub(rf"@{re.escape(self.bot_username)}\b", " ", text, flags=re.IGNORECASE).strip()
         return self.answer(msg, text)
+
+    def help_text(self, ctx: Context) -> str:
+        lines = [c.help for c in self.commands if c.help and ctx.level >= LEVELS[c.level]]
+        return vi.help_text(lines)
 
     def answer(self, msg: IncomingMessage, question: str) -> Outcome:
         question = question[:MAX_QUESTION_CHARS]
@@ -121,8 +202,11 @@ class DialogueCore:
 
     # -- buttons -----------------------------------------------------------------------------------------
 
-    def _press(self, msg: IncomingMessage, data: str) -> Outcome:
+    def _press(self, ctx: Context, data: str) -> Outcome:
+        msg = ctx.msg
         kind, _, rest = data.partition(":")
+        if kind in self._buttons:
+            return self._buttons[kind](ctx, rest)
         if kind in {"a", "h"}:
             entry = self._entry_for(kind, rest)
             if entry is None:
@@ -187,29 +271,34 @@ class DialogueCore:
         return Outcome([Reply(vi.TERM_NOT_FOUND.format(word=word))])
 
 
-def _start(core: DialogueCore, msg: IncomingMessage, args: str) -> Outcome:
-    name = f" {msg.display_name}" if msg.display_name else ""
+def _start(ctx: Context, args: str) -> Outcome:
+    # "/start <code>" is how a Telegram invite link arrives; the members feature takes it from here.
+    if args and "join" in ctx.core._flows:
+        return ctx.core._flows["join"](ctx, args)
+    name = f" {ctx.msg.display_name}" if ctx.msg.display_name else ""
     return Outcome([Reply(vi.WELCOME.format(name=name))])
 
 
-def _help(core: DialogueCore, msg: IncomingMessage, args: str) -> Outcome:
-    return Outcome([Reply(vi.HELP)])
+def _help(ctx: Context, args: str) -> Outcome:
+    return Outcome([Reply(ctx.core.help_text(ctx))])
 
 
-def _ask(core: DialogueCore, msg: IncomingMessage, args: str) -> Outcome:
+def _ask(ctx: Context, args: str) -> Outcome:
     if not args:
         return Outcome([Reply(vi.ASK_WHAT)])
-    return core.answer(msg, args)
+    return ctx.core.answer(ctx.msg, args)
 
 
-def _term(core: DialogueCore, msg: IncomingMessage, args: str) -> Outcome:
-    return core.term(msg, args)
+def _term(ctx: Context, args: str) -> Outcome:
+    return ctx.core.term(ctx.msg, args)
 
 
 # Vietnamese commands first, then short aliases.
 COMMANDS: tuple[Command, ...] = (
-    Command(("start", "batdau"), _start),
-    Command(("huongdan", "hd", "help", "trogiup"), _help),
-    Command(("hoi", "h", "ask"), _ask),
-    Command(("thuatngu", "tn", "tu"), _term),
+    Command(("start", "batdau"), _start, help="/start — giới thiệu"),
+    Command(("huongdan", "hd", "help", "trogiup"), _help, help="/huongdan — xem hướng dẫn này"),
+    Command(("hoi", "h", "ask"), _ask, help="/hoi <câu hỏi> — hỏi về tài liệu học tập (hoặc gõ thẳng câu hỏi)"),
+    Command(
+        ("thuatngu", "tn", "tu"), _term, help="/thuatngu [từ] — giải thích một thuật ngữ, hoặc xem danh sách thuật ngữ"
+    ),
 )

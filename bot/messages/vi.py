@@ -63,14 +63,21 @@ WELCOME = (
     "• Bốn kiên định là gì?\n\n"
     "Gõ /huongdan để xem các lệnh."
 )
-HELP = (
-    "Các lệnh đồng chí có thể dùng:\n"
-    "/hoi <câu hỏi> — hỏi về tài liệu học tập (hoặc gõ thẳng câu hỏi)\n"
-    "/thuatngu [từ] — giải thích một thuật ngữ, hoặc xem danh sách thuật ngữ\n"
-    "/huongdan — xem hướng dẫn này\n"
-    "/start — giới thiệu\n\n"
-    "Trong nhóm chat, đồng chí gọi tôi bằng lệnh, nhắc tên tôi hoặc trả lời tin nhắn của tôi."
+HELP_HEAD = "Các lệnh đồng chí có thể dùng:"
+HELP_FOOT = "Trong nhóm chat, đồng chí gọi tôi bằng lệnh, nhắc tên tôi hoặc trả lời tin nhắn của tôi."
+
+
+def help_text(lines: Sequence[str]) -> str:
+    """Only the commands the reader's role may use."""
+    return "\n".join([HELP_HEAD, *lines, "", HELP_FOOT])
+
+
+DENIED = "Xin lỗi đồng chí, việc này chỉ bí thư chi bộ hoặc cán bộ đảng ủy phụ trách mới làm được."
+NOT_JOINED = (
+    "Việc này dành cho đảng viên đã tham gia chi bộ trên hệ thống. Đồng chí xin mã mời của bí thư chi bộ, "
+    "rồi gõ /thamgia <mã mời>."
 )
+PRIVATE_ONLY = "Việc này cần làm trong tin nhắn riêng với tôi, không làm trong nhóm."
 ASK_WHAT = "Đồng chí gõ câu hỏi ngay sau lệnh, ví dụ: /hoi Bài thu hoạch nộp khi nào?"
 UNKNOWN_COMMAND = "Tôi chưa biết lệnh /{command}. Đồng chí gõ /huongdan để xem các lệnh."
 TERM_LIST = "Các thuật ngữ trong tài liệu (trang {page}/{pages}). Đồng chí chọn một thuật ngữ để xem giải thích:"

@@ -1,0 +1,300 @@
+"""Joining with an invite, the member's profile, and the secretary's and admin's member commands.
+
+Every check of who may do what is in ``OrgService``; the ``level`` of a command only decides whether it is
+shown in help and gives an early polite answer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.dialogue.contract import Attachment, Button, Outcome, Reply
+from bot.dialogue.core import Command, Context, Feature
+from bot.messages import vi
+from bot.messages import vi_members as vm
+from bot.services.org import (
+    Actor,
+    Denied,
+    InviteError,
+    OrgError,
+    OrgService,
+    RosterRow,
+    clean_name,
+    looks_like_code,
+)
+from bot.services.roster import RosterError, read_roster
+
+ROLE_WORDS = {
+    "dangvien": "member",
+    "dv": "member",
+    "member": "member",
+    "bithu": "secretary",
+    "bt": "secretary",
+    "secretary": "secretary",
+    "quantri": "admin",
+    "admin": "admin",
+}
+
+
+class MembersFeature:
+    def __init__(self, org: OrgService, timezone: ZoneInfo) -> None:
+        self.org = org
+        self.tz = timezone
+
+    def feature(self) -> Feature:
+        return Feature(
+            commands=(
+                Command(("thamgia", "join", "ma"), self.join, help=vm.HELP_JOIN, private=True),
+                Command(("toi", "hoso", "canhan"), self.profile, level="member", help=vm.HELP_PROFILE, private=True),
+                Command(("roi", "roichibo"), self.leave, level="member", help=vm.HELP_LEAVE, private=True),
+                Command(("moi", "taomoi"), self.invite, level="secretary", help=vm.HELP_INVITE, private=True),
+                Command(
+                    ("thanhvien", "tv", "danhsach"),
+                    self.list_members,
+                    level="secretary",
+                    help=vm.HELP_MEMBERS,
+                    private=True,
+                ),
+                Command(("xoa", "xoathanhvien"), self.remove, level="secretary", help=vm.HELP_REMOVE, private=True),
+                Command(("donvi",), self.units, level="admin", help=vm.HELP_UNITS, private=True),
+                Command(("dulieu",), self.export, level="admin", help=vm.HELP_EXPORT, private=True),
+                Command(("xoadulieu",), self.erase, level="admin", help=vm.HELP_ERASE, private=True),
+            ),
+            buttons={
+                "j": self.join_button,
+                "l": self.leave_button,
+                "r": self.remove_button,
+                "e": self.erase_button,
+                "ro": self.roster_button,
+            },
+            flows={"join": self.join_flow},
+            attachment=self.roster_file,
+            intercept=self.typed_code,
+        )
+
+    # -- joining -----------------------------------------------------------------------------------------
+
+    def join(self, ctx: Context, args: str) -> Outcome:
+        if not args:
+            return Outcome([Reply(vm.JOIN_HOW)])
+        return self.join_flow(ctx, args)
+
+    def typed_code(self, ctx: Context, text: str) -> Outcome | None:
+        """A join code typed on its own in a private chat (Zalo has no invite links) starts joining."""
+        if ctx.actor is None and ctx.msg.private and looks_like_code(text):
+            return self.join_flow(ctx, text)
+        return None
+
+    def join_flow(self, ctx: Context, text: str) -> Outcome:
+        """A code (from /start, /thamgia or typed alone), then the full name."""
+        msg = ctx.msg
+        flow = ctx.state.get("flow") or {}
+        code = flow.get("code") if flow.get("name") == "join" else None
+        if code is None or looks_like_code(text):
+            if ctx.actor is not None:
+                return Outcome([Reply(vm.ALREADY_MEMBER.format(unit=self._unit_name(ctx.actor)))])
+            try:
+                invite = self.org.check_invite(text, msg.channel, msg.user_ref)
+            except InviteError as exc:
+                ctx.state.pop("flow", None)
+                return Outcome([Reply(vm.invite_error(exc.reason, **exc.details))])
+            ctx.state["flow"] = {"name": "join", "code": invite.code}
+            buttons: tuple[Button, ...] = ()
+            if invite.full_name:
+                buttons = (Button(vm.IT_IS_ME.format(name=invite.full_name), "j:me"),)
+            return Outcome([Reply(vm.ASK_NAME.format(unit=invite.unit_name, role=vm.ROLE[invite.role]), buttons)])
+        name = clean_name(text)
+        if name is None:
+            return Outcome([Reply(vm.NAME_AGAIN)])
+        return self._redeem(ctx, code, name)
+
+    def join_button(self, ctx: Context, rest: str) -> Outcome:
+        flow = ctx.state.get("flow") or {}
+        if rest != "me" or flow.get("name") != "join":
+            return Outcome([Reply(vm.JOIN_HOW)])
+        return self._redeem(ctx, flow["code"], None)
+
+    def _redeem(self, ctx: Context, code: str, name: str | None) -> Outcome:
+        ctx.state.pop("flow", None)
+        try:
+            member = self.org.redeem(code, ctx.msg.channel, ctx.msg.user_ref, name)
+        except InviteError as exc:
+            return Outcome([Reply(vm.invite_error(exc.reason, **exc.details))])
+        return Outcome(
+            [Reply(vm.JOINED.format(name=member.full_name, unit=member.unit_name, role=vm.ROLE[member.role]))]
+        )
+
+    # -- the member themselves -------------------------------------------------------------------------
+
+    def profile(self, ctx: Context, args: str) -> Outcome:
+        assert ctx.actor is not None
+        view = self.org.profile(ctx.actor)
+        return Outcome([Reply(vm.profile(view, self._date(view.joined_at)), (Button(vm.LEAVE_BUTTON, "l:ask"),))])
+
+    def leave(self, ctx: Context, args: str) -> Outcome:
+        return self.leave_button(ctx, "ask")
+
+    def leave_button(self, ctx: Context, rest: str) -> Outcome:
+        if ctx.actor is None:
+            return Outcome([Reply(vi.NOT_JOINED)])
+        if rest == "ask":
+            buttons = (Button(vm.LEAVE_CONFIRM, "l:yes"), Button(vm.CANCEL, "l:no"))
+            return Outcome([Reply(vm.LEAVE_ASK.format(unit=self._unit_name(ctx.actor)), buttons)])
+        if rest == "yes":
+            self.org.leave(ctx.actor)
+            return Outcome([Reply(vm.LEFT)])
+        return Outcome([Reply(vm.CANCELLED)])
+
+    # -- secretaries and admins ------------------------------------------------------------------------
+
+    def invite(self, ctx: Context, args: str) -> Outcome:
+        actor = ctx.actor
+        assert actor is not None
+        words = args.split()
+        role = "member"
+        unit_id = actor.unit_id
+        for w in words:
+            if w.isdigit():
+                unit_id = int(w)
+            elif w.lower() in ROLE_WORDS:
+                role = ROLE_WORDS[w.lower()]
+            else:
+                return Outcome([Reply(vm.INVITE_USAGE)])
+        if actor.role == "admin" and unit_id == actor.unit_id and role != "admin":
+            return Outcome([Reply(vm.INVITE_USAGE_ADMIN)])
+        assert unit_id is not None
+        try:
+            invite = self.org.create_invite(actor, unit_id, role)  # type: ignore[arg-type]
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        return Outcome([Reply(vm.invite_card(invite, self._link(ctx, invite.code), self._date(invite.expires_at)))])
+
+    def list_members(self, ctx: Context, args: str) -> Outcome:
+        actor = ctx.actor
+        assert actor is not None
+        unit_id = int(args) if args.strip().isdigit() else None
+        try:
+            members = self.org.members(actor, unit_id)
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        return Outcome([Reply(vm.member_list(members))])
+
+    def remove(self, ctx: Context, args: str) -> Outcome:
+        actor = ctx.actor
+        assert actor is not None
+        target = args.strip().lstrip("#")
+        if not target.isdigit():
+            return Outcome([Reply(vm.REMOVE_USAGE)])
+        try:
+            view = self.org.member(actor, int(target))
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        if view.status not in ("active", "invited"):
+            return Outcome([Reply(vm.ALREADY_LEFT.format(name=view.full_name))])
+        buttons = (Button(vm.REMOVE_CONFIRM, f"r:{view.id}"), Button(vm.CANCEL, "r:no"))
+        return Outcome([Reply(vm.REMOVE_ASK.format(name=view.full_name, unit=view.unit_name), buttons)])
+
+    def remove_button(self, ctx: Context, rest: str) -> Outcome:
+        if not rest.isdigit():
+            return Outcome([Reply(vm.CANCELLED)])
+        actor = self._require(ctx)
+        try:
+            view = self.org.remove_member(actor, int(rest))
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        return Outcome([Reply(vm.REMOVED.format(name=view.full_name))])
+
+    def units(self, ctx: Context, args: str) -> Outcome:
+        assert ctx.actor is not None
+        return Outcome([Reply(vm.unit_list(self.org.units(ctx.actor)))])
+
+    def export(self, ctx: Context, args: str) -> Outcome:
+        actor = ctx.actor
+        assert actor is not None
+        target = args.strip().lstrip("#")
+        if not target.isdigit():
+            return Outcome([Reply(vm.EXPORT_USAGE)])
+        try:
+            data = self.org.export_member(actor, int(target))
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        blob = json.dumps(data, ensure_ascii=False, indent=2).encode()
+        file = Attachment(f"du-lieu-thanh-vien-{target}.json", blob, "application/json")
+        return Outcome([Reply(vm.EXPORTED, attachments=(file,))])
+
+    def erase(self, ctx: Context, args: str) -> Outcome:
+        actor = ctx.actor
+        assert actor is not None
+        target = args.strip().lstrip("#")
+        if not target.isdigit():
+            return Outcome([Reply(vm.ERASE_USAGE)])
+        try:
+            view = self.org.member(actor, int(target))
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        buttons = (Button(vm.ERASE_CONFIRM, f"e:{view.id}"), Button(vm.CANCEL, "e:no"))
+        return Outcome([Reply(vm.ERASE_ASK.format(name=view.full_name), buttons)])
+
+    def erase_button(self, ctx: Context, rest: str) -> Outcome:
+        if not rest.isdigit():
+            return Outcome([Reply(vm.CANCELLED)])
+        actor = self._require(ctx)
+        try:
+            self.org.erase_member(actor, int(rest))
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        return Outcome([Reply(vm.ERASED)])
+
+    # -- roster files ----------------------------------------------------------------------------------
+
+    def roster_file(self, ctx: Context, _: str) -> Outcome:
+        attachment = ctx.msg.attachment
+        assert attachment is not None
+        actor = ctx.actor
+        if actor is None or actor.role not in ("secretary", "admin"):
+            return Outcome([Reply(vm.FILE_NOT_EXPECTED)])
+        try:
+            rows, problems = read_roster(attachment.filename, attachment.content)
+        except RosterError as exc:
+            return Outcome([Reply(str(exc))])
+        if not rows:
+            return Outcome([Reply(vm.roster_empty(problems))])
+        ctx.state["roster"] = [[r.full_name, r.title, r.phone] for r in rows]
+        buttons = (Button(vm.ROSTER_CONFIRM, "ro:yes"), Button(vm.CANCEL, "ro:no"))
+        return Outcome([Reply(vm.roster_preview(rows, problems, self._unit_name(actor)), buttons)])
+
+    def roster_button(self, ctx: Context, rest: str) -> Outcome:
+        saved = ctx.state.pop("roster", None)
+        if rest != "yes" or not saved:
+            return Outcome([Reply(vm.CANCELLED)])
+        actor = self._require(ctx)
+        assert actor.unit_id is not None
+        rows = [RosterRow(n, t, p) for n, t, p in saved]
+        try:
+            made = self.org.import_roster(actor, actor.unit_id, rows)
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        lines = ["Họ tên;Mã mời;Liên kết"] + [
+            f"{m.full_name};{i.code};{self._link(ctx, i.code) or ''}" for m, i in made
+        ]
+        sheet = Attachment("ma-moi-chi-bo.csv", ("\ufeff" + "\n".join(lines)).encode(), "text/csv")
+        return Outcome([Reply(vm.roster_done(made, len(rows)), attachments=(sheet,))])
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _require(self, ctx: Context) -> Actor:
+        if ctx.actor is None:
+            raise Denied("not_joined")
+        return ctx.actor
+
+    def _unit_name(self, actor: Actor) -> str:
+        return self.org.profile(actor).unit_name
+
+    def _link(self, ctx: Context, code: str) -> str | None:
+        username = ctx.core.bot_username
+        return f"https://t.me/{username}?start={code}" if username and ctx.msg.channel == "telegram" else None
+
+    def _date(self, at: datetime | None) -> str:
+        return at.astimezone(self.tz).strftime("%d/%m/%Y") if at else ""

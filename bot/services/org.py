@@ -1,0 +1,560 @@
+"""The organisation: units, members, roles, invites — and who may do what to whom.
+
+Every method that reads or changes cell data takes the ``Actor`` asking and checks its role and scope here,
+in the service layer, so no chat handler or command line can forget it:
+
+- a member acts on themselves only;
+- a secretary (bí thư, phó bí thư) on their own cell;
+- an admin (the committee's staff) on their committee's whole subtree;
+- the command line on the server acts as the system, with every right.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.storage.db import Database
+from bot.storage.models import Account, Invite, JoinFailure, Member, Unit
+
+log = logging.getLogger(__name__)
+
+Role = Literal["member", "secretary", "admin"]
+ROLES: tuple[Role, ...] = ("member", "secretary", "admin")
+UnitKind = Literal["committee", "cell"]
+
+# Join codes: 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), ~60 bits.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+MAX_FAILURES = 5  # wrong codes per account ...
+FAILURE_WINDOW = timedelta(minutes=15)  # ... within this window, then refused until it passes
+DEFAULT_INVITE_DAYS = 7
+
+
+class Denied(Exception):
+    """The actor may not do this. Carries nothing personal: safe to log and to show as a polite refusal."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(action)
+        self.action = action
+
+
+class OrgError(Exception):
+    """A request that cannot be done as asked (unknown unit, wrong kind...). ``reason`` is a stable key."""
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+class InviteError(OrgError):
+    """reason: "unknown", "expired", "used_up", "throttled", "already_member"."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a member with a role in a unit, or the system (the command line on the server)."""
+
+    member_id: int | None
+    role: Role | Literal["system"]
+    unit_id: int | None
+    unit_path: str
+    full_name: str = ""
+
+    @staticmethod
+    def system() -> Actor:
+        return Actor(None, "system", None, "/")
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == "system"
+
+    def manages(self, unit: Unit) -> bool:
+        """May act on this unit's members and data."""
+        if self.is_system:
+            return True
+        if self.role == "admin":
+            return unit.path.startswith(self.unit_path)
+        if self.role == "secretary":
+            return unit.id == self.unit_id
+        return False
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    depth: int
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    full_name: str
+    role: str
+    title: str | None
+    phone: str | None
+    status: str
+    unit_id: int
+    unit_name: str
+    channels: tuple[str, ...]
+    joined_at: datetime | None
+    left_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InviteView:
+    code: str
+    unit_id: int
+    unit_name: str
+    role: str
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    full_name: str | None  # for a personal (roster) invite
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    full_name: str
+    title: str | None = None
+    phone: str | None = None
+
+
+ERASED_NAME = "(đã xoá dữ liệu cá nhân)"
+
+
+def normalize_code(text: str) -> str:
+    """What a person typed as a code: case, spaces and dashes do not matter."""
+    return re.sub(r"[\s\-_.]", "", text).upper()
+
+
+def looks_like_code(text: str) -> bool:
+    code = normalize_code(text)
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
+
+
+def clean_name(text: str) -> str | None:
+    """A full name as people write it: at least two words of letters; None when it is not one."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    words = name.split(" ")
+    if not 2 <= len(words) <= 8 or len(name) > 100:
+        return None
+    if not all(all(ch.isalpha() or ch in "'-." for ch in w) for w in words):
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+class OrgService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # -- who is asking ---------------------------------------------------------------------------------
+
+    def actor_for(self, channel: str, user_ref: str) -> Actor | None:
+        """The active member behind a chat account, or None for someone who has not joined."""
+        with self._db.session() as s:
+            row = s.execute(
+                select(Member, Unit)
+                .join(Account, Account.member_id == Member.id)
+                .join(Unit, Unit.id == Member.unit_id)
+                .where(Account.channel == channel, Account.user_ref == user_ref, Member.status == "active")
+            ).first()
+            if row is None:
+                return None
+            member, unit = row
+            return Actor(member.id, member.role, unit.id, unit.path, member.full_name or "")  # type: ignore[arg-type]
+
+    def _deny(self, actor: Actor, action: str) -> Denied:
+        log.warning("denied: member %s (%s) tried %s", actor.member_id, actor.role, action)
+        return Denied(action)
+
+    def _unit(self, s: Session, unit_id: int) -> Unit:
+        unit = s.get(Unit, unit_id)
+        if unit is None:
+            raise OrgError("unknown_unit", unit_id=unit_id)
+        return unit
+
+    def _managed_unit(self, s: Session, actor: Actor, unit_id: int, action: str) -> Unit:
+        unit = self._unit(s, unit_id)
+        if not actor.manages(unit):
+            raise self._deny(actor, action)
+        return unit
+
+    # -- units -----------------------------------------------------------------------------------------
+
+    def add_unit(self, actor: Actor, name: str, kind: UnitKind, parent_id: int | None = None) -> UnitView:
+        name = " ".join(unicodedata.normalize("NFC", name).split())
+        if not name:
+            raise OrgError("empty_name")
+        if kind not in ("committee", "cell"):
+            raise OrgError("bad_kind", kind=kind)
+        with self._db.session() as s:
+            if parent_id is None:
+                if not actor.is_system:
+                    raise self._deny(actor, "add_root_unit")
+                parent_path = "/"
+            else:
+                parent = self._unit(s, parent_id)
+                if not (actor.is_system or (actor.role == "admin" and actor.manages(parent))):
+                    raise self._deny(actor, "add_unit")
+                if parent.kind != "committee":
+                    raise OrgError("parent_is_cell", parent=parent.name)
+                parent_path = parent.path
+            unit = Unit(name=name, kind=kind, parent_id=parent_id, path="", created_at=self._clock.now())
+            s.add(unit)
+            s.flush()
+            unit.path = f"{parent_path}{unit.id}/"
+            return _unit_view(unit)
+
+    def units(self, actor: Actor) -> list[UnitView]:
+        """The units the actor can see: all for the system, the subtree for an admin, the own cell otherwise."""
+        with self._db.session() as s:
+            query = select(Unit).order_by(Unit.path)
+            if not actor.is_system:
+                if actor.role == "admin":
+                    query = query.where(Unit.path.startswith(actor.unit_path, autoescape=True))
+                else:
+                    query = query.where(Unit.id == actor.unit_id)
+            return [_unit_view(u) for u in s.scalars(query)]
+
+    def unit(self, actor: Actor, unit_id: int) -> UnitView:
+        with self._db.session() as s:
+            unit = self._unit(s, unit_id)
+            if not (actor.manages(unit) or unit.id == actor.unit_id):
+                raise self._deny(actor, "view_unit")
+            return _unit_view(unit)
+
+    # -- invites ---------------------------------------------------------------------------------------
+
+    def create_invite(
+        self,
+        actor: Actor,
+        unit_id: int,
+        role: Role = "member",
+        *,
+        days: int = DEFAULT_INVITE_DAYS,
+        max_uses: int = 50,
+        member_id: int | None = None,
+    ) -> InviteView:
+        if role not in ROLES:
+            raise OrgError("bad_role", role=role)
+        if not 1 <= days <= 90 or not 1 <= max_uses <= 1000:
+            raise OrgError("bad_limits")
+        with self._db.session() as s:
+            unit = self._managed_unit(s, actor, unit_id, f"create_invite:{role}")
+            # A secretary brings in members; making secretaries and admins is the committee's business.
+            if role != "member" and not (actor.is_system or actor.role == "admin"):
+                raise self._deny(actor, f"create_invite:{role}")
+            if (role == "admin") != (unit.kind == "committee"):
+                raise OrgError("role_kind_mismatch", role=role, kind=unit.kind)
+            invite = self._new_invite(s, actor, unit, role, days, max_uses, member_id)
+            return _invite_view(invite, unit, None)
+
+    def _new_invite(
+        self, s: Session, actor: Actor, unit: Unit, role: str, days: int, max_uses: int, member_id: int | None
+    ) -> Invite:
+        now = self._clock.now()
+        invite = Invite(
+            code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+            unit_id=unit.id,
+            role=role,
+            member_id=member_id,
+            created_by=actor.member_id,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+            max_uses=max_uses,
+            uses=0,
+            revoked=False,
+        )
+        s.add(invite)
+        s.flush()
+        return invite
+
+    def check_invite(self, code: str, channel: str, user_ref: str) -> InviteView:
+        """Look a code up for someone about to join; wrong codes count towards the guessing limit."""
+        with self._db.session() as s:
+            self._throttle(s, channel, user_ref)
+            invite, unit, member = self._valid_invite(s, normalize_code(code), channel, user_ref)
+            return _invite_view(invite, unit, member)
+
+    def redeem(self, code: str, channel: str, user_ref: str, full_name: str | None) -> MemberView:
+        """Join with a code: a new member (or the roster row of a personal invite) linked to this account."""
+        now = self._clock.now()
+        with self._db.session() as s:
+            self._throttle(s, channel, user_ref)
+            invite, unit, member = self._valid_invite(s, normalize_code(code), channel, user_ref)
+            # One use, counted atomically: two people racing for the last use cannot both get it.
+            taken = s.execute(
+                update(Invite)
+                .where(Invite.code == invite.code, Invite.uses < Invite.max_uses)
+                .values(uses=Invite.uses + 1)
+            )
+            if not taken.rowcount:  # type: ignore[attr-defined]
+                raise InviteError("used_up")
+            if member is None:
+                if not full_name:
+                    raise OrgError("name_required")
+                member = Member(
+                    unit_id=unit.id,
+                    full_name=full_name,
+                    role=invite.role,
+                    status="active",
+                    created_at=now,
+                    joined_at=now,
+                )
+                s.add(member)
+            else:
+                member.full_name = full_name or member.full_name
+                member.status = "active"
+                member.joined_at = now
+                member.left_at = None
+            s.flush()
+            s.merge(Account(channel=channel, user_ref=user_ref, member_id=member.id, linked_at=now))
+            log.info("member %s joined unit %s as %s via %s", member.id, unit.id, member.role, channel)
+            return self._member_view(s, member, unit)
+
+    def _throttle(self, s: Session, channel: str, user_ref: str) -> None:
+        since = self._clock.now() - FAILURE_WINDOW
+        failures = s.scalar(
+            select(func.count())
+            .select_from(JoinFailure)
+            .where(JoinFailure.channel == channel, JoinFailure.user_ref == user_ref, JoinFailure.at >= since)
+        )
+        if (failures or 0) >= MAX_FAILURES:
+            raise InviteError("throttled", minutes=int(FAILURE_WINDOW.total_seconds() // 60))
+
+    def _valid_invite(self, s: Session, code: str, channel: str, user_ref: str) -> tuple[Invite, Unit, Member | None]:
+        invite = s.get(Invite, code) if code else None
+        if invite is None or invite.revoked:
+            # Recorded in its own transaction: the caller's session is about to roll back with the error.
+            with self._db.session() as log_session:
+                log_session.add(JoinFailure(channel=channel, user_ref=user_ref, at=self._clock.now()))
+            raise InviteError("unknown")
+        if invite.expires_at <= self._clock.now():
+            raise InviteError("expired")
+        if invite.uses >= invite.max_uses:
+            raise InviteError("used_up")
+        account = s.get(Account, (channel, user_ref))
+        if account is not None:
+            current = s.get(Member, account.member_id)
+            if current is not None and current.status == "active":
+                raise InviteError("already_member")
+        unit = self._unit(s, invite.unit_id)
+        member = s.get(Member, invite.member_id) if invite.member_id is not None else None
+        if member is not None and member.status == "erased":
+            raise InviteError("unknown")
+        return invite, unit, member
+
+    # -- members ---------------------------------------------------------------------------------------
+
+    def profile(self, actor: Actor) -> MemberView:
+        if actor.member_id is None:
+            raise OrgError("not_a_member")
+        with self._db.session() as s:
+            member = s.get(Member, actor.member_id)
+            assert member is not None
+            return self._member_view(s, member, self._unit(s, member.unit_id))
+
+    def leave(self, actor: Actor) -> None:
+        """A member leaves: their records stay in reports under their name, marked as having left."""
+        if actor.member_id is None:
+            raise OrgError("not_a_member")
+        with self._db.session() as s:
+            member = s.get(Member, actor.member_id)
+            assert member is not None
+            self._mark_left(s, member)
+
+    def remove_member(self, actor: Actor, member_id: int) -> MemberView:
+        with self._db.session() as s:
+            member = s.get(Member, member_id)
+            if member is None or member.status == "erased":
+                raise OrgError("unknown_member", member_id=member_id)
+            unit = self._managed_unit(s, actor, member.unit_id, "remove_member")
+            if member.id == actor.member_id:
+                raise OrgError("remove_self")
+            if member.role != "member" and not (actor.is_system or actor.role == "admin"):
+                raise self._deny(actor, "remove_officer")
+            self._mark_left(s, member)
+            return self._member_view(s, member, unit)
+
+    def _mark_left(self, s: Session, member: Member) -> None:
+        member.status = "left"
+        member.left_at = self._clock.now()
+        s.execute(delete(Account).where(Account.member_id == member.id))
+        s.execute(update(Invite).where(Invite.member_id == member.id).values(revoked=True))
+        log.info("member %s left unit %s", member.id, member.unit_id)
+
+    def members(self, actor: Actor, unit_id: int | None = None, *, include_left: bool = True) -> list[MemberView]:
+        """Members of a unit (with its subtree for committees), ordered by cell then Vietnamese name order."""
+        with self._db.session() as s:
+            if unit_id is None:
+                if actor.unit_id is None:
+                    raise OrgError("unit_required")
+                unit_id = actor.unit_id
+            unit = self._managed_unit(s, actor, unit_id, "list_members")
+            rows = s.execute(
+                select(Member, Unit)
+                .join(Unit, Unit.id == Member.unit_id)
+                .where(Unit.path.startswith(unit.path, autoescape=True))
+                .order_by(Unit.path, Member.id)
+            ).all()
+            views = [self._member_view(s, m, u) for m, u in rows if include_left or m.status in ("active", "invited")]
+        return sorted(views, key=lambda v: (v.unit_name, _name_key(v.full_name)))
+
+    def member(self, actor: Actor, member_id: int) -> MemberView:
+        with self._db.session() as s:
+            member = s.get(Member, member_id)
+            if member is None:
+                raise OrgError("unknown_member", member_id=member_id)
+            if member.id != actor.member_id:
+                self._managed_unit(s, actor, member.unit_id, "view_member")
+            return self._member_view(s, member, self._unit(s, member.unit_id))
+
+    def import_roster(
+        self, actor: Actor, unit_id: int, rows: Sequence[RosterRow], *, days: int = 30
+    ) -> list[tuple[MemberView, InviteView]]:
+        """One member row and one personal invite per roster line; names already on the roster are skipped."""
+        with self._db.session() as s:
+            unit = self._managed_unit(s, actor, unit_id, "import_roster")
+            if unit.kind != "cell":
+                raise OrgError("roster_needs_cell", unit=unit.name)
+            existing = {
+                _name_key(n)
+                for n in s.scalars(
+                    select(Member.full_name).where(Member.unit_id == unit.id, Member.status.in_(("active", "invited")))
+                )
+                if n
+            }
+            out = []
+            now = self._clock.now()
+            for row in rows:
+                if _name_key(row.full_name) in existing:
+                    continue
+                existing.add(_name_key(row.full_name))
+                member = Member(
+                    unit_id=unit.id,
+                    full_name=row.full_name,
+                    role="member",
+                    title=row.title,
+                    phone=row.phone,
+                    status="invited",
+                    created_at=now,
+                )
+                s.add(member)
+                s.flush()
+                invite = self._new_invite(s, actor, unit, "member", days, 1, member.id)
+                out.append((self._member_view(s, member, unit), _invite_view(invite, unit, member)))
+            return out
+
+    # -- personal data ---------------------------------------------------------------------------------
+
+    def export_member(self, actor: Actor, member_id: int) -> dict[str, Any]:
+        """Everything held about one member (for a request under the personal data rules). Admins only."""
+        with self._db.session() as s:
+            member = s.get(Member, member_id)
+            if member is None:
+                raise OrgError("unknown_member", member_id=member_id)
+            unit = self._unit(s, member.unit_id)
+            if not (actor.is_system or (actor.role == "admin" and actor.manages(unit))):
+                raise self._deny(actor, "export_member")
+            accounts = s.scalars(select(Account).where(Account.member_id == member.id)).all()
+            invites = s.scalars(select(Invite).where(Invite.member_id == member.id)).all()
+            return {
+                "member": {
+                    "id": member.id,
+                    "full_name": member.full_name,
+                    "role": member.role,
+                    "title": member.title,
+                    "phone": member.phone,
+                    "status": member.status,
+                    "unit": unit.name,
+                    "created_at": member.created_at.isoformat(),
+                    "joined_at": member.joined_at.isoformat() if member.joined_at else None,
+                    "left_at": member.left_at.isoformat() if member.left_at else None,
+                },
+                "accounts": [
+                    {"channel": a.channel, "user_ref": a.user_ref, "linked_at": a.linked_at.isoformat()}
+                    for a in accounts
+                ],
+                "invites": [
+                    {"created_at": i.created_at.isoformat(), "expires_at": i.expires_at.isoformat(), "used": i.uses}
+                    for i in invites
+                ],
+            }
+
+    def erase_member(self, actor: Actor, member_id: int) -> None:
+        """Remove the person's data; the row stays, nameless, so reports keep their figures."""
+        with self._db.session() as s:
+            member = s.get(Member, member_id)
+            if member is None:
+                raise OrgError("unknown_member", member_id=member_id)
+            unit = self._unit(s, member.unit_id)
+            if not (actor.is_system or (actor.role == "admin" and actor.manages(unit))):
+                raise self._deny(actor, "erase_member")
+            if member.status != "left":
+                member.left_at = self._clock.now()
+            member.full_name = None
+            member.phone = None
+            member.title = None
+            member.status = "erased"
+            s.execute(delete(Account).where(Account.member_id == member.id))
+            s.execute(update(Invite).where(Invite.member_id == member.id).values(revoked=True))
+            log.info("member %s erased on request", member.id)
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _member_view(self, s: Session, member: Member, unit: Unit) -> MemberView:
+        channels = tuple(sorted(s.scalars(select(Account.channel).where(Account.member_id == member.id)).all()))
+        return MemberView(
+            id=member.id,
+            full_name=member.full_name or ERASED_NAME,
+            role=member.role,
+            title=member.title,
+            phone=member.phone,
+            status=member.status,
+            unit_id=unit.id,
+            unit_name=unit.name,
+            channels=channels,
+            joined_at=member.joined_at,
+            left_at=member.left_at,
+        )
+
+
+def _unit_view(unit: Unit) -> UnitView:
+    return UnitView(unit.id, unit.name, unit.kind, unit.parent_id, unit.path.count("/") - 2)
+
+
+def _invite_view(invite: Invite, unit: Unit, member: Member | None) -> InviteView:
+    return InviteView(
+        code=invite.code,
+        unit_id=unit.id,
+        unit_name=unit.name,
+        role=invite.role,
+        expires_at=invite.expires_at,
+        max_uses=invite.max_uses,
+        uses=invite.uses,
+        full_name=member.full_name if member else None,
+    )
+
+
+def _name_key(full_name: str) -> tuple[str, ...]:
+    """Vietnamese names sort by given name (the last word), then by the rest from the start."""
+    from bot.text.normalize import fold
+
+    words = fold(full_name).split()
+    return (words[-1], *words[:-1]) if words else ()
