@@ -23,6 +23,17 @@ db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
 
+
+def _add_org_commands() -> None:
+    from bot.cli_org import invite_app, member_app, unit_app
+
+    app.add_typer(unit_app, name="unit")
+    app.add_typer(invite_app, name="invite")
+    app.add_typer(member_app, name="member")
+
+
+_add_org_commands()
+
 ContentOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
     typer.Option("--content", help="Thư mục nội dung (chứa qa/ và glossary/).", file_okay=False),

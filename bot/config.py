@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="time zone for dates shown and read")
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None  # for invite links printed by the command line
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
