@@ -103,7 +103,7 @@ def main() -> None:
         if not path.exists():
             continue
         cases = load_cases(path)
-        print(f"\n{path.relative_to(ROOT)}: {len(cases)} questions, {sum(c.in_scope for c in cases)} in scope")
+        print(f"\n{path}: {len(cases)} questions, {sum(c.in_scope for c in cases)} in scope")
         print("| system | answered right (in scope) | answered wrong | refused (out of scope) | note |")
         print("|---|---|---|---|---|")
         ours = evaluate(engine_system(knowledge.index), cases)

@@ -1,0 +1,50 @@
+"""Accuracy floors on the evaluation sets over the bundled content (`make eval` prints the full table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.base import Knowledge, load_knowledge
+from bot.knowledge.evaluation import evaluate, load_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "eval"
+
+# Floors, a little under what the engine measures today, so a change that makes answers worse fails here.
+FLOORS = {
+    "dev.yaml": {"accuracy": 0.95, "refusal": 0.95, "wrong": 0.03},
+    "blind.yaml": {"accuracy": 0.90, "refusal": 0.90, "wrong": 0.05},
+}
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> Knowledge:
+    return load_knowledge(ROOT / "content")
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_engine_holds_its_floor(knowledge: Knowledge, name: str) -> None:
+    cases = load_cases(EVAL / name)
+    in_scope = sum(c.in_scope for c in cases)
+    if name == "dev.yaml":
+        assert len(cases) >= 150 and len(cases) - in_scope >= 20, "the dev set keeps its size"
+
+    def system(q: str) -> tuple[bool, str | None, float]:
+        r = knowledge.index.search(q)
+        return r.answered, (r.best.entry.id if r.best else None), (r.best.score if r.best else 0.0)
+
+    report = evaluate(system, cases)
+    floor = FLOORS[name]
+    detail = "\n".join(report.failures)
+    assert report.accuracy >= floor["accuracy"], detail
+    assert report.refusal >= floor["refusal"], detail
+    assert report.wrong <= floor["wrong"] * in_scope, detail
+
+
+def test_every_expected_id_exists(knowledge: Knowledge) -> None:
+    ids = {e.id for e in knowledge.content.entries}
+    for name in FLOORS:
+        missing = {i for c in load_cases(EVAL / name) for i in c.expect} - ids
+        assert not missing, f"{name}: {sorted(missing)}"
