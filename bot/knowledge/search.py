@@ -39,6 +39,7 @@ ANSWER_THRESHOLD = 58.0
 AMBIGUITY_MARGIN = 2.0
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
+RERANK_FLOOR = 0.6  # share of the best candidate's lexical score an entry needs to be reranked
 RERANK_CANDIDATES = 40
 
 W_COVERAGE, W_FOCUS, W_PHRASE, W_SIMILARITY = 0.5, 0.2, 0.15, 0.15
@@ -345,7 +346,10 @@ class SearchIndex:
             if post is not None:
                 scores[post] += q.weight * BODY_CREDIT
         top = np.argpartition(-scores, RERANK_CANDIDATES)[:RERANK_CANDIDATES]
-        return [int(i) for i in top if scores[i] > 0]
+        best = float(scores[top].max()) if len(top) else 0.0
+        # Only entries within reach of the best lexical match are worth the full (slower) scoring.
+        floor = max(best * RERANK_FLOOR, 1e-9)
+        return [int(i) for i in top if scores[i] >= floor]
 
     def _score(self, qtokens: Sequence[_QueryToken], doc: _Doc) -> tuple[float, float]:
         """The score of ``doc`` for the question, and its closeness (the score before the number check)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Combining marks, split by role: the tone sits on one vowel of the syllable (its position varies between
 # "hoà" and "hòa"); the quality marks belong to the letter.
@@ -174,14 +175,19 @@ def raw_words(text: str) -> list[str]:
     return words
 
 
+# Words repeat a great deal across a corpus: fold each distinct word once.
+_fold_word = lru_cache(maxsize=1 << 17)(fold)
+_marks_of_word = lru_cache(maxsize=1 << 17)(marks_of)
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of a text: folded words with their marks; numbers, dates and roman numerals as numbers."""
     tokens: list[Token] = []
     prev = ""
     for raw in raw_words(text):
         word = raw.lower()
-        folded = fold(word)
-        if re.fullmatch(r"\d+", folded):
+        folded = _fold_word(word)
+        if folded.isascii() and folded.isdigit():
             tokens.append(Token(str(int(folded)), number=True))
         elif _KEEP_WHOLE_RE.fullmatch(folded):
             tokens.append(Token(folded, number=True))
@@ -193,7 +199,7 @@ def tokenize(text: str) -> list[Token]:
             # "lần thứ hai" is the second; "thứ Hai" alone is Monday.
             tokens.append(Token(str(_NUMBER_WORDS[folded]), number=True))
         else:
-            tokens.append(Token(folded, marks_of(word)))
+            tokens.append(Token(folded, _marks_of_word(word)))
         prev = folded
     return tokens
 
