@@ -1,0 +1,342 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for tests: the real python-telegram-bot client talks to it.
+
+It speaks the Bot API's shapes (``/bot<TOKEN>/<method>``, ``{"ok": true, "result": ...}``), holds long
+polls until an update arrives, records every call, and can be told to answer 429 or 403 once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT_ID = 777000
+BOT_USERNAME = "chibo_test_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+
+@dataclass
+class _Failure:
+    method: str
+    code: int
+    description: str
+    retry_after: int | None
+    chat_id: str | None
+
+
+class FakeTelegram:
+    """``with FakeTelegram() as tg:`` → ``tg.base_url`` for PTB; ``tg.user_says(...)``; ``tg.sent()``."""
+
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self._updates: list[dict[str, Any]] = []
+        self._confirmed = 0
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._failures: list[_Failure] = []
+        self._cond = threading.Condition()
+        self._closing = False
+        self.bot_messages: dict[int, dict[str, Any]] = {}
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- life cycle -------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def __enter__(self) -> FakeTelegram:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- what tests do ----------------------------------------------------------------------------------
+
+    def user_says(
+        self,
+        text: str,
+        *,
+        user_id: int = 42,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "An",
+        reply_to_bot: bool = False,
+    ) -> dict[str, Any]:
+        chat_id = user_id if chat_id is None else chat_id
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, **({"title": "Chi bộ"} if chat_type != "private" else {})},
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+            "text": text,
+        }
+        entities = []
+        if text.startswith("/"):
+            entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+        mention = f"@{BOT_USERNAME}"
+        if mention in text:
+            entities.append({"type": "mention", "offset": text.index(mention), "length": len(mention)})
+        if entities:
+            message["entities"] = entities
+        if reply_to_bot:
+            message["reply_to_message"] = {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": message["chat"],
+                "from": self._bot_user(),
+                "text": "...",
+            }
+        return self.send_update({"message": message})
+
+    def user_presses(self, message: dict[str, Any], data: str, *, user_id: int = 42) -> dict[str, Any]:
+        return self.send_update(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": {"id": user_id, "is_bot": False, "first_name": "An"},
+                    "chat_instance": "ci",
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+
+    def send_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        with self._cond:
+            update = {"update_id": next(self._update_ids), **update}
+            self._updates.append(update)
+            self._cond.notify_all()
+        return update
+
+    def fail_next(
+        self,
+        method: str,
+        code: int = 429,
+        *,
+        retry_after: int | None = None,
+        description: str | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        if description is None:
+            description = f"Too Many Requests: retry after {retry_after}" if code == 429 else "Error"
+        with self._cond:
+            self._failures.append(
+                _Failure(method, code, description, retry_after, None if chat_id is None else str(chat_id))
+            )
+
+    def sent(self, chat_id: int | None = None) -> list[Call]:
+        """Messages the bot sent or edited, in order (optionally to one chat)."""
+        kinds = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}
+        with self._cond:
+            calls = [c for c in self.calls if c.method in kinds]
+        return [c for c in calls if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)]
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Callable[[FakeTelegram], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
+                self._cond.wait(left)
+
+    def wait_sent(self, count: int, chat_id: int | None = None, timeout: float = 5.0) -> list[Call]:
+        self.wait_for(lambda tg: len(tg.sent(chat_id)) >= count, timeout)
+        return self.sent(chat_id)
+
+    # -- the server side --------------------------------------------------------------------------------
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Chibo", "username": BOT_USERNAME}
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urlparse(request.path).path
+        prefix = f"/bot{self.token}/"
+        if not path.startswith("/bot"):
+            return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        if not path.startswith(prefix):
+            return self._reply(request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        method = path[len(prefix) :]
+        params, files = self._params(request)
+        with self._cond:
+            self.calls.append(Call(method, params, time.time(), files))
+            self._cond.notify_all()
+            failure = self._take_failure(method, params)
+        if failure is not None:
+            body: dict[str, Any] = {"ok": False, "error_code": failure.code, "description": failure.description}
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return self._reply(request, failure.code, body)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            body = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+            return self._reply(request, 404, body)
+        try:
+            result = handler(params, files)
+        except KeyError as exc:
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {exc.args[0]} is required"}
+            return self._reply(request, 400, body)
+        return self._reply(request, 200, {"ok": True, "result": result})
+
+    def _take_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        for i, f in enumerate(self._failures):
+            if f.method == method and (f.chat_id is None or f.chat_id == str(params.get("chat_id"))):
+                return self._failures.pop(i)
+        return None
+
+    def _params(self, request: BaseHTTPRequestHandler) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        ctype = request.headers.get("Content-Type", "")
+        params: dict[str, Any] = dict(parse_qsl(urlparse(request.path).query))
+        files: dict[str, tuple[str, bytes]] = {}
+        if ctype.startswith("application/json") and raw:
+            params.update(json.loads(raw))
+        elif ctype.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                filename = part.get_filename()
+                payload = part.get_payload(decode=True) or b""
+                if filename:
+                    files[str(name)] = (filename, payload)
+                else:
+                    params[str(name)] = payload.decode()
+        elif raw:
+            params.update(parse_qsl(raw.decode()))
+        for key in ("reply_markup", "allowed_updates", "entities"):
+            if isinstance(params.get(key), str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    params[key] = json.loads(params[key])
+        return params, files
+
+    def _reply(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _message(self, chat_id: Any, **fields: Any) -> dict[str, Any]:
+        message_id = next(self._message_ids)
+        chat_type = "private" if int(chat_id) > 0 else "group"
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(chat_id), "type": chat_type},
+            "from": self._bot_user(),
+            **{k: v for k, v in fields.items() if v is not None},
+        }
+        self.bot_messages[message_id] = message
+        return message
+
+    # -- methods ----------------------------------------------------------------------------------------
+
+    def _m_getMe(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}  # fmt: skip
+
+    def _m_getUpdates(self, p: dict[str, Any], f: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(p.get("offset") or 0)
+        timeout = float(p.get("timeout") or 0)
+        limit = int(p.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and not self._closing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return list(self._updates[:limit])
+
+    def _m_deleteWebhook(self, p: dict[str, Any], f: dict[str, Any]) -> bool:
+        return True
+
+    def _m_setWebhook(self, p: dict[str, Any], f: dict[str, Any]) -> bool:
+        return True
+
+    def _m_sendMessage(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        return self._message(p["chat_id"], text=p["text"], reply_markup=p.get("reply_markup"))
+
+    def _m_editMessageText(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        message_id = int(p["message_id"])
+        old = self.bot_messages.get(message_id, {"chat": {"id": int(p["chat_id"])}, "date": int(time.time())})
+        message = {**old, "message_id": message_id, "text": p["text"], "edit_date": int(time.time())}
+        if p.get("reply_markup") is not None:
+            message["reply_markup"] = p["reply_markup"]
+        else:
+            message.pop("reply_markup", None)
+        message.setdefault("from", self._bot_user())
+        self.bot_messages[message_id] = message
+        return message
+
+    def _m_answerCallbackQuery(self, p: dict[str, Any], f: dict[str, Any]) -> bool:
+        return True
+
+    def _m_sendDocument(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        name, data = f.get("document", ("document", b""))
+        doc = {"file_id": f"doc{len(data)}", "file_unique_id": "u", "file_name": name, "file_size": len(data)}
+        return self._message(p["chat_id"], document=doc, caption=p.get("caption"))
+
+    def _m_sendPhoto(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        _, data = f.get("photo", ("photo", b""))
+        photo = [{"file_id": "p1", "file_unique_id": "u", "width": 100, "height": 100, "file_size": len(data)}]
+        return self._message(p["chat_id"], photo=photo, caption=p.get("caption"))
+
+    def _m_sendChatAction(self, p: dict[str, Any], f: dict[str, Any]) -> bool:
+        return True
+
+    def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, Any]) -> bool:
+        return True
+
+    def _m_getMyCommands(self, p: dict[str, Any], f: dict[str, Any]) -> list[Any]:
+        return []

@@ -1,0 +1,242 @@
+"""The real python-telegram-bot Application, over HTTP, against the fake Bot API server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import App, build_app
+from bot.config import load_settings
+from bot.messages import vi
+from bot.services.org import Actor
+from bot.storage.models import QuestionLog
+from tests.botrunner import RunningBot
+from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
+
+DATA = Path(__file__).resolve().parent / "data" / "content"
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app(tmp_path: Path, tg: FakeTelegram) -> App:
+    settings = load_settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        content_dir=DATA,
+        telegram_token=tg.token,
+        telegram_base_url=tg.base_url,
+    )
+    return build_app(settings)
+
+
+@pytest.fixture
+def bot(app: App, tg: FakeTelegram) -> Iterator[RunningBot]:
+    with RunningBot(app, tg.base_url) as running:
+        yield running
+
+
+def _markup(call: Any) -> list[dict[str, Any]]:
+    markup = call.params.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def test_a_question_with_and_without_diacritics(tg: FakeTelegram, bot: RunningBot) -> None:
+    tg.user_says("Nghị quyết 72 về gì?", user_id=1)
+    tg.user_says("nghi quyet 72 ve gi", user_id=2)
+    (with_marks,) = tg.wait_sent(1, chat_id=1)
+    (without,) = tg.wait_sent(1, chat_id=2)
+    assert with_marks.params["text"] == without.params["text"]
+    assert "sức khỏe nhân dân" in with_marks.params["text"] and "Nguồn:" in with_marks.params["text"]
+    labels = [b["text"] for b in _markup(with_marks)]
+    assert labels[-2:] == [vi.USEFUL, vi.NOT_RIGHT]
+    assert with_marks.params["parse_mode"] == "HTML"
+
+
+def test_a_refusal_with_suggestions_and_a_suggestion_pressed(tg: FakeTelegram, bot: RunningBot) -> None:
+    tg.user_says("nghị quyết 73 về gì")
+    (refusal,) = tg.wait_sent(1)
+    assert refusal.params["text"].startswith(vi.NOT_FOUND)
+    buttons = _markup(refusal)
+    assert buttons and buttons[0]["callback_data"].startswith("a:")
+    message = tg.bot_messages[max(tg.bot_messages)]
+    tg.user_presses(message, buttons[0]["callback_data"])
+    tg.wait_for(lambda t: len(t.calls_to("answerCallbackQuery")) == 1 and len(t.sent()) == 2)
+    assert "Nghị quyết số 7" in tg.sent()[1].params["text"]
+
+
+def test_feedback_pressed_twice_counts_once(tg: FakeTelegram, bot: RunningBot, app: App) -> None:
+    tg.user_says("bai thu hoach nop truoc ngay nao")
+    (answer,) = tg.wait_sent(1)
+    useful = next(b["callback_data"] for b in _markup(answer) if b["text"] == vi.USEFUL)
+    message = tg.bot_messages[max(tg.bot_messages)]
+    tg.user_presses(message, useful)
+    tg.user_presses(message, useful)
+    tg.wait_for(lambda t: len(t.calls_to("answerCallbackQuery")) == 2)
+    notices = [c.params.get("text") for c in tg.calls_to("answerCallbackQuery")]
+    assert notices == [vi.THANKS_FEEDBACK, vi.FEEDBACK_ALREADY]
+    with app.db.session() as s:
+        assert s.scalars(select(QuestionLog.feedback)).all() == ["useful"]
+
+
+def test_in_a_group_the_bot_speaks_only_when_addressed(tg: FakeTelegram, bot: RunningBot) -> None:
+    group = -100200
+    tg.user_says("nghi quyet 72 ve gi", chat_id=group, chat_type="supergroup")
+    tg.user_says(f"@{BOT_USERNAME} nghi quyet 71 ve gi", chat_id=group, chat_type="supergroup")
+    (reply,) = tg.wait_sent(1, chat_id=group)
+    assert "giáo dục và đào tạo" in reply.params["text"]
+    tg.user_says("/hoi nq 72", chat_id=group, chat_type="supergroup")
+    tg.user_says("con nghi quyet 72?", chat_id=group, chat_type="supergroup", reply_to_bot=True)
+    sent = tg.wait_sent(3, chat_id=group)
+    assert len(sent) == 3 and all("sức khỏe nhân dân" in c.params["text"] for c in sent[1:])
+
+
+def test_a_handler_that_raises_gets_an_apology_and_the_bot_keeps_running(
+    tg: FakeTelegram, bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = bot.application.bot_data["core"]
+    original = core.answer
+
+    def boom(msg: Any, question: str) -> Any:
+        if "boom" in question:
+            raise RuntimeError("boom")
+        return original(msg, question)
+
+    monkeypatch.setattr(core, "answer", boom)
+    tg.user_says("boom")
+    (apology,) = tg.wait_sent(1)
+    assert apology.params["text"] == vi.APOLOGY
+    tg.user_says("nq72")
+    assert "sức khỏe nhân dân" in tg.wait_sent(2)[1].params["text"]
+    assert any("error while handling update" in r.getMessage() for r in caplog.records)
+
+
+def test_odd_updates_never_crash_it(tg: FakeTelegram, bot: RunningBot) -> None:
+    edited = tg.user_says("ignored")["message"]
+    tg.send_update({"edited_message": {**edited, "edit_date": edited["date"] + 1, "text": "nq72"}})
+    tg.send_update({"message": {**edited, "message_id": 9, "text": None, "sticker": {
+        "file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
+        "is_animated": False, "is_video": False}}})  # fmt: skip
+    tg.send_update({"something_new": {"x": 1}})
+    tg.user_says("x" * 20000)
+    tg.user_says("nq72")
+    tg.wait_for(lambda t: any("sức khỏe nhân dân" in c.params.get("text", "") for c in t.sent()))
+    texts = [c.params["text"] for c in tg.sent()]
+    assert vi.NOT_TEXT in texts  # the sticker got a short note
+    assert sum("sức khỏe nhân dân" in t for t in texts) == 1  # the edit was not answered
+
+
+def test_rate_limits_are_honoured_and_a_blocked_member_does_not_stop_the_bot(tg: FakeTelegram, app: App) -> None:
+    tg.fail_next("sendMessage", 429, retry_after=1, chat_id=5)
+    tg.fail_next("sendMessage", 403, description="Forbidden: bot was blocked by the user", chat_id=6)
+    with RunningBot(app, tg.base_url, rate_limit=True):
+        tg.user_says("nq72", user_id=5)
+        tg.user_says("nq72", user_id=6)
+        tg.user_says("nq72", user_id=7)
+        tg.wait_for(lambda t: len(t.sent(5)) == 2 and len(t.sent(7)) == 1, timeout=10)
+    attempts = tg.sent(5)
+    assert attempts[1].at - attempts[0].at >= 0.9  # waited retry_after before trying again
+    assert len(tg.sent(6)) >= 1  # tried, refused: logged, nothing else to do
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_webhook_refuses_requests_without_the_secret(tg: FakeTelegram, app: App) -> None:
+    import asyncio
+    import threading
+
+    from bot.channels.telegram.runner import build_application
+
+    port = _free_port()
+    ready = threading.Event()
+    stop: dict[str, Any] = {}
+
+    async def main() -> None:
+        application = build_application(app, base_url=tg.base_url, rate_limit=False)
+        await application.initialize()
+        assert application.post_init is not None
+        await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="hook", secret_token="s3cret", drop_pending_updates=True
+        )
+        stop["event"] = asyncio.Event()
+        stop["loop"] = asyncio.get_running_loop()
+        ready.set()
+        await stop["event"].wait()
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    update = {
+        "update_id": 1,
+        "message": {"message_id": 1, "date": 0, "chat": {"id": 9, "type": "private"},
+                    "from": {"id": 9, "is_bot": False, "first_name": "An"}, "text": "nq72"},
+    }  # fmt: skip
+
+    def post(secret: str | None) -> int:
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(update).encode(), headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    try:
+        assert post(None) == 403
+        assert post("wrong") == 403
+        assert tg.sent(9) == []
+        assert post("s3cret") == 200
+        assert "sức khỏe nhân dân" in tg.wait_sent(1, chat_id=9)[0].params["text"]
+    finally:
+        stop["loop"].call_soon_threadsafe(stop["event"].set)
+        thread.join(10)
+
+
+def test_start_help_terms_and_ask_commands(tg: FakeTelegram, bot: RunningBot) -> None:
+    tg.user_says("/start")
+    tg.user_says("/huongdan")
+    tg.user_says("/thuatngu")
+    tg.user_says("/hoi Bài thu hoạch nộp cho ai?")
+    start, help_, terms, ask = tg.wait_sent(4)
+    assert "Xin chào đồng chí An" in start.params["text"]
+    assert "/thuatngu" in help_.params["text"] and "/thanhvien" not in help_.params["text"]
+    assert [b["text"] for b in _markup(terms)] == ["Bốn kiên định", "Thế trận lòng dân"]
+    assert "Bí thư chi bộ" in ask.params["text"]
+
+
+def test_a_member_trying_secretary_commands_on_telegram_is_refused(tg: FakeTelegram, bot: RunningBot, app: App) -> None:
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ phường Việt Hưng", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ tổ dân phố 1", "cell", committee).id
+    code = app.org.create_invite(system, cell, "member").code
+    tg.user_says(f"/start {code}")
+    tg.user_says("Nguyễn Văn An")
+    tg.user_says("/thanhvien")
+    tg.user_says("/moi")
+    ask, joined, members, invite = tg.wait_sent(4)
+    assert "họ và tên" in ask.params["text"] and "Chào mừng đồng chí Nguyễn Văn An" in joined.params["text"]
+    assert members.params["text"] == vi.DENIED and invite.params["text"] == vi.DENIED
