@@ -130,9 +130,12 @@ class DialogueCore:
                 outcome = self._text(ctx)
         except Denied:
             outcome = Outcome([Reply(vi.DENIED)])
-        choices = [b.data for r in outcome.replies for b in r.buttons]
-        if choices or ctx.state.get("choices"):
-            ctx.state["choices"] = choices
+        # New replies replace the numbered choices; a press answered only by a notice (feedback) leaves the
+        # buttons on screen, so their numbers stay valid.
+        if outcome.replies:
+            choices = [b.data for r in outcome.replies for b in r.buttons]
+            if choices or ctx.state.get("choices"):
+                ctx.state["choices"] = choices
         if ctx.state != state:
             self.conversations.save(msg.channel, msg.chat_ref, msg.user_ref, ctx.state)
         return outcome
