@@ -92,7 +92,10 @@ def invite_create(
         typer.echo(f"https://t.me/{username}?start={invite.code}")
     else:
         typer.echo("(Đặt CHIBO_TELEGRAM_BOT_USERNAME để in kèm đường liên kết Telegram.)", err=True)
-    typer.echo(f"Hết hạn: {invite.expires_at:%d/%m/%Y %H:%M} UTC; dùng tối đa {invite.max_uses} lần.", err=True)
+    from bot.cli import _settings
+
+    local = invite.expires_at.astimezone(_settings().zone)
+    typer.echo(f"Hết hạn: {local:%H:%M ngày %d/%m/%Y}; dùng tối đa {invite.max_uses} lần.", err=True)
 
 
 @member_app.command("list")

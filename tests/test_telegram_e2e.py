@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.bootstrap import App, build_app
 from bot.config import load_settings
 from bot.messages import vi
+from bot.messages import vi_members as vm
 from bot.services.org import Actor
 from bot.storage.models import QuestionLog
 from tests.botrunner import RunningBot
@@ -240,3 +241,34 @@ def test_a_member_trying_secretary_commands_on_telegram_is_refused(tg: FakeTeleg
     ask, joined, members, invite = tg.wait_sent(4)
     assert "họ và tên" in ask.params["text"] and "Chào mừng đồng chí Nguyễn Văn An" in joined.params["text"]
     assert members.params["text"] == vi.DENIED and invite.params["text"] == vi.DENIED
+
+
+def test_a_secretary_sends_the_roster_as_a_telegram_file(tg: FakeTelegram, bot: RunningBot, app: App) -> None:
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ phường Việt Hưng", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ tổ dân phố 1", "cell", committee).id
+    code = app.org.create_invite(system, cell, "secretary").code
+    tg.user_says(f"/start {code}")
+    tg.user_says("Phạm Thị Hoa")
+    tg.wait_sent(2)
+    roster = "Họ và tên,Chức vụ,Điện thoại\nĐinh Thị Mai,Đảng viên,0912345678\nPhạm Văn Hùng,,\n".encode()
+    tg.user_sends_file("danh-sach.csv", roster, caption="danh sách chi bộ")
+    preview = tg.wait_sent(3)[2]
+    assert "Đọc được 2 người" in preview.params["text"]
+    assert [c.method for c in tg.calls if c.method in ("getFile", "download")] == ["getFile", "download"]
+    tg.user_presses(tg.bot_messages[max(tg.bot_messages)], "ro:yes")
+    tg.wait_for(lambda t: len(t.calls_to("sendDocument")) == 1)
+    (sheet,) = tg.calls_to("sendDocument")
+    name, content = sheet.files["document"]
+    assert name == "ma-moi-chi-bo.csv" and "Đinh Thị Mai;" in content.decode("utf-8-sig")
+    names = {m.full_name for m in app.org.members(system, cell)}
+    assert {"Đinh Thị Mai", "Phạm Văn Hùng", "Phạm Thị Hoa"} <= names
+
+
+def test_a_member_sending_a_file_or_a_huge_one_gets_a_clear_answer(tg: FakeTelegram, bot: RunningBot) -> None:
+    tg.user_sends_file("anh.csv", b"a,b\n")
+    (reply,) = tg.wait_sent(1)
+    assert reply.params["text"] == vm.FILE_NOT_EXPECTED
+    tg.user_sends_file("lon.csv", b"x", file_size=50 * 1024 * 1024)  # the size Telegram reports
+    assert tg.wait_sent(2)[1].params["text"] == vi.FILE_TOO_LARGE
+    assert len(tg.calls_to("getFile")) == 1  # the large file was never fetched

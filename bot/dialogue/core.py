@@ -145,7 +145,7 @@ class DialogueCore:
     def _text(self, ctx: Context) -> Outcome:
         msg = ctx.msg
         text = msg.text.strip()
-        if msg.attachment is not None and not text:
+        if msg.attachment is not None:  # a caption on a file is not a question
             if msg.private and self._attachment is not None:
                 return self._attachment(ctx, "")
             return Outcome([Reply(vi.NOT_TEXT)])

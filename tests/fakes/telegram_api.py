@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 BOT_ID = 777000
 BOT_USERNAME = "chibo_test_bot"
@@ -55,6 +55,7 @@ class FakeTelegram:
         self._cond = threading.Condition()
         self._closing = False
         self.bot_messages: dict[int, dict[str, Any]] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,6 +135,38 @@ class FakeTelegram:
             }
         return self.send_update({"message": message})
 
+    def user_sends_file(
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        user_id: int = 42,
+        mime_type: str = "text/csv",
+        caption: str = "",
+        file_size: int | None = None,
+    ) -> dict[str, Any]:
+        """A member sends a document; its bytes wait behind ``getFile`` and the file download URL."""
+        with self._cond:
+            file_id = f"f{len(self._files) + 1}"
+            self._files[file_id] = (f"documents/file_{len(self._files) + 1}{_suffix(filename)}", content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content) if file_size is None else file_size,
+        }
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "An"},
+            "document": document,
+        }
+        if caption:
+            message["caption"] = caption
+        return self.send_update({"message": message})
+
     def user_presses(self, message: dict[str, Any], data: str, *, user_id: int = 42) -> dict[str, Any]:
         return self.send_update(
             {
@@ -201,6 +234,8 @@ class FakeTelegram:
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         path = urlparse(request.path).path
+        if path.startswith("/file/bot"):
+            return self._download(request, unquote(path))
         prefix = f"/bot{self.token}/"
         if not path.startswith("/bot"):
             return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -259,6 +294,21 @@ class FakeTelegram:
                 with contextlib.suppress(json.JSONDecodeError):
                     params[key] = json.loads(params[key])
         return params, files
+
+    def _download(self, request: BaseHTTPRequestHandler, path: str) -> None:
+        """``GET /file/bot<TOKEN>/<file_path>``: the raw bytes, as the real server serves them."""
+        prefix = f"/file/bot{self.token}/"
+        with self._cond:
+            self.calls.append(Call("download", {"path": path}, time.time()))
+            self._cond.notify_all()
+            found = [c for p, c in self._files.values() if path == prefix + p]
+        if not found:
+            return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        request.send_response(200)
+        request.send_header("Content-Type", "application/octet-stream")
+        request.send_header("Content-Length", str(len(found[0])))
+        request.end_headers()
+        request.wfile.write(found[0])
 
     def _reply(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -345,5 +395,17 @@ class FakeTelegram:
     def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, Any]) -> bool:
         return True
 
+    def _m_getFile(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        file_id = p["file_id"]
+        if file_id not in self._files:
+            raise KeyError("file_id")
+        file_path, content = self._files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content), "file_path": file_path}
+
     def _m_getMyCommands(self, p: dict[str, Any], f: dict[str, Any]) -> list[Any]:
         return []
+
+
+def _suffix(filename: str) -> str:
+    dot = filename.rfind(".")
+    return filename[dot:] if dot > 0 else ""

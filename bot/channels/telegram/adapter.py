@@ -7,15 +7,20 @@ import html
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 
-from bot.dialogue.contract import IncomingMessage, Reply, split_text
+from bot.dialogue.contract import Attachment, IncomingMessage, Reply, split_text
 
 CHANNEL = "telegram"
 # Telegram allows 4096 characters; escaping for HTML lengthens the text, so split the plain text shorter.
 TEXT_LIMIT = 3500
 
 
-def incoming(update: Update, bot_id: int, bot_username: str) -> IncomingMessage | None:
-    """The core's view of an update, or None for updates the bot does not read."""
+def incoming(
+    update: Update, bot_id: int, bot_username: str, attachment: Attachment | None = None
+) -> IncomingMessage | None:
+    """The core's view of an update, or None for updates the bot does not read.
+
+    A file's bytes are fetched by the caller (it needs the network); ``attachment`` carries them in.
+    """
     query = update.callback_query
     if query is not None:
         message = query.message
@@ -42,7 +47,16 @@ def incoming(update: Update, bot_id: int, bot_username: str) -> IncomingMessage 
         private=private,
         addressed=private or _addressed(message, bot_id, bot_username),
         display_name=message.from_user.full_name,
+        attachment=attachment,
     )
+
+
+def file_base_url(base_url: str) -> str:
+    """Where files are downloaded from, for a given Bot API base URL (``.../bot`` → ``.../file/bot``)."""
+    head, sep, _ = base_url.rstrip("/").rpartition("/bot")
+    if not sep:
+        return base_url.rstrip("/") + "/file/bot"
+    return f"{head}/file/bot"
 
 
 def _addressed(message: Message, bot_id: int, bot_username: str) -> bool:

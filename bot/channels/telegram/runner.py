@@ -21,13 +21,15 @@ from telegram.ext import (
 )
 
 from bot.bootstrap import App
-from bot.channels.telegram.adapter import incoming, send
-from bot.dialogue.contract import Reply
+from bot.channels.telegram.adapter import file_base_url, incoming, send
+from bot.dialogue.contract import Attachment, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
 
 log = logging.getLogger(__name__)
 CORE = "core"
+# Rosters and booklets are small; the Bot API itself serves files up to 20 MB.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def build_application(
@@ -46,6 +48,7 @@ def build_application(
         ApplicationBuilder()
         .token(token.get_secret_value())
         .base_url(base_url or app.settings.telegram_base_url)
+        .base_file_url(file_base_url(base_url or app.settings.telegram_base_url))
         .post_init(post_init)
     )
     if rate_limit:
@@ -59,7 +62,11 @@ def build_application(
     #    group message was addressed to the bot. UpdateType.MESSAGE leaves out edited messages, so an
     #    edit is never answered twice.
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, on_text))
-    # 3. Anything else sent as a new message (stickers, photos, voice...): a short note in private chats.
+    # 3. Files (a roster, later a booklet) sent in a private chat: fetched, then handed to the core.
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE, on_document)
+    )
+    # 4. Anything else sent as a new message (stickers, photos, voice...): a short note in private chats.
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT, on_other))
     # Everything else (edited messages, channel posts, unknown update types) matches nothing and is
     # dropped. Any exception in a handler goes to the one error handler.
@@ -79,6 +86,24 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if msg is None:
         return
     outcome = await asyncio.to_thread(core.handle, msg)
+    for reply in outcome.replies:
+        await send(context.bot, msg.chat_ref, reply)
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    assert message is not None and message.document is not None
+    document = message.document
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await send(context.bot, message.chat.id, Reply(vi.FILE_TOO_LARGE))
+        return
+    file = await document.get_file()
+    content = bytes(await file.download_as_bytearray())
+    attachment = Attachment(document.file_name or "tep", content, document.mime_type or "application/octet-stream")
+    msg = incoming(update, context.bot.id, context.bot.username or "", attachment)
+    if msg is None:
+        return
+    outcome = await asyncio.to_thread(_core(context).handle, msg)
     for reply in outcome.replies:
         await send(context.bot, msg.chat_ref, reply)
 
