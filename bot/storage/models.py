@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -133,6 +134,8 @@ class Account(Base):
     user_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the platform refused a message to this account (blocked the bot); cleared when they write.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Invite(Base):
@@ -163,3 +166,115 @@ class JoinFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_join_failure_who_at", "channel", "user_ref", "at"),)
+
+
+class Event(Base):
+    """A conference or meeting (with a place or connection point) or a deadline (essay, report).
+
+    The audience is a unit: a cell, or a committee's whole subtree, optionally one role only.
+    ``recurrence`` holds APScheduler cron fields for periodic meetings ({"day": "5"} = the 5th of each month);
+    ``starts_at`` is then the first occurrence. ``reminders`` lists the moments before each occurrence
+    ("1d@19:00", "2h", "0d@07:30"). ``version`` grows with every edit so stale reminders can be told apart.
+    """
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    audience_role: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # "conference" | "deadline"
+    topic: Mapped[str | None] = mapped_column(String(20))  # for deadlines: "essay" | "report"
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    has_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    place: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reminders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # "active" | "cancelled"
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_event_status_starts_at", "status", "starts_at"),)
+
+
+class Reminder(Base):
+    """One reminder moment of one occurrence of an event; fanned out to the outbox when it falls due."""
+
+    __tablename__ = "reminder"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|fanned|dropped|cancelled
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_reminder_status_due_at", "status", "due_at"),
+        UniqueConstraint("event_id", "occurrence_at", "due_at", "version", name="uq_reminder_moment"),
+    )
+
+
+class EventResponse(Base):
+    """A member's answer to an event: will attend, absent (with a reason), or handed in."""
+
+    __tablename__ = "event_response"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    answer: Mapped[str] = mapped_column(String(12))  # "attend" | "absent" | "submitted"
+    reason: Mapped[str | None] = mapped_column(String(300))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("event_id", "occurrence_at", "member_id", name="uq_event_response_who"),)
+
+
+class Broadcast(Base):
+    """A notice a secretary (to the cell) or an admin (to the subtree) sent; its delivery is reported back."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Outbox(Base):
+    """Every message to a member (reminder, broadcast, notice) is a row here before it is sent.
+
+    ``status``: pending → sending (claimed by one dispatcher) → sent | failed | unreachable; or cancelled,
+    dropped. ``dedup_key`` makes creating the same message twice impossible.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_ref: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(12))  # "reminder" | "broadcast" | "notice" | "report"
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)

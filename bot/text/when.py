@@ -226,3 +226,58 @@ def describe(when: When) -> str:
     """How the bot repeats what it understood: "08:00, Thứ Hai, ngày 13/4/2026"."""
     day = f"{WEEKDAYS[when.date.weekday()]}, ngày {when.date.day}/{when.date.month}/{when.date.year}"
     return day if when.time is None else f"{when.time:%H:%M}, {day}"
+
+
+_DOW_CRON = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MONTHLY_RE = re.compile(r"\b(?:ngay\s+)?(?:mung\s+|mong\s+)?(?P<d>\d{1,2})\s+(?:hang|moi)\s+thang\b")
+_WEEKLY_RE = re.compile(
+    r"\b(?:(?:hang|moi)\s+tuan\s+(?:vao\s+)?(?P<a>" + _WEEKDAY_RE.pattern[3:-3] + r")"
+    r"|(?P<b>" + _WEEKDAY_RE.pattern[3:-3] + r")\s+(?:hang|moi)\s+tuan)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    """APScheduler cron fields ({"day": "5"} or {"day_of_week": "mon"}) and the time of day."""
+
+    fields: dict[str, str]
+    time: time
+
+    def describe(self) -> str:
+        if "day" in self.fields:
+            return f"{self.time:%H:%M} ngày {self.fields['day']} hằng tháng"
+        return f"{self.time:%H:%M} {WEEKDAYS[_DOW_CRON.index(self.fields['day_of_week'])]} hằng tuần"
+
+
+def parse_recurrence(text: str) -> Recurrence | None:
+    """ "19h30 ngày mùng 5 hằng tháng", "thứ Hai hằng tuần 8h": a periodic meeting; None if not periodic.
+
+    A periodic text whose time cannot be read raises ``WhenError`` like ``parse_when``.
+    """
+    s = " " + _PUNCT_RE.sub(" ", fold(nfc(text))) + " "
+    fields: dict[str, str]
+    if m := _MONTHLY_RE.search(s):
+        day = int(m["d"])
+        if not 1 <= day <= 31:
+            raise WhenError("bad_date", f"Không có ngày {day} trong tháng.")
+        if day > 28:
+            raise WhenError("bad_date", "Có tháng không có ngày này; đồng chí chọn một ngày từ 1 đến 28.")
+        fields = {"day": str(day)}
+    elif m := _WEEKLY_RE.search(s):
+        fields = {"day_of_week": _DOW_CRON[_WEEKDAY_WORDS[m["a"] or m["b"]]]}
+    else:
+        return None
+    rest = s[: m.start()] + " " + s[m.end() :]
+    times: list[tuple[int, int]] = []
+    for pattern in (*_TIME_PATTERNS, _BARE_HOUR_RE):
+        times += [_time_of(t) for t in pattern.finditer(rest)]
+        rest = pattern.sub(" ", rest)
+    periods = _PERIOD_RE.findall(rest)
+    rest = _PERIOD_RE.sub(" ", rest)
+    leftover = [w for w in rest.split() if w not in _FILLERS and w not in ("sinh", "hoat", "dinh", "ky", "chi", "bo")]
+    if leftover:
+        raise WhenError("unknown_words", f"Tôi chưa hiểu phần “{' '.join(leftover)}” trong thời gian.")
+    if len(set(times)) != 1:
+        raise WhenError("no_hour", "Đồng chí ghi rõ một giờ họp, ví dụ 19h30 ngày mùng 5 hằng tháng.")
+    hour, minute = times[0]
+    return Recurrence(fields, time(_with_period(hour, periods[0] if periods else None), minute))

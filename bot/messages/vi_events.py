@@ -1,0 +1,213 @@
+"""What members and secretaries read about events, reminders and notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.text.when import WEEKDAYS
+
+if TYPE_CHECKING:
+    from bot.services.events import DeliveryReport, EventView
+
+HELP_CREATE = "/taosukien — tạo hội nghị, buổi sinh hoạt hoặc hạn nộp (tôi sẽ nhắc cả chi bộ)"
+HELP_CALENDAR = "/lich — các hội nghị, hạn nộp sắp tới (tải về lịch điện thoại)"
+HELP_EDIT = "/suasukien <số> — đổi giờ, địa điểm, mốc nhắc; /huysukien <số> — huỷ"
+HELP_ANSWERS = "/thamdu <số> — ai tham dự, ai vắng, ai chưa trả lời"
+HELP_NOTICE = "/thongbao <nội dung> — gửi thông báo tới cả chi bộ"
+
+KIND_NAME = {"conference": "Hội nghị / sinh hoạt", "deadline": "Hạn nộp"}
+CREATE_USAGE = (
+    "Đồng chí gõ theo mẫu: /taosukien Tên | thời gian | địa điểm\n"
+    "Ví dụ: /taosukien Hội nghị quán triệt Nghị quyết Đại hội XIV | 08h00 13/4/2026 | Hội trường xã\n"
+    "Hạn nộp: /taosukien Nộp bài thu hoạch | 15/4/2026\n"
+    "Sinh hoạt định kỳ: /taosukien Sinh hoạt chi bộ | 19h30 ngày mùng 5 hằng tháng | Nhà văn hoá\n"
+    "Hoặc gõ /taosukien rồi trả lời từng câu."
+)
+ASK_KIND = "Đồng chí muốn tạo việc gì?"
+KIND_CONFERENCE = "Hội nghị, sinh hoạt chi bộ"
+KIND_ESSAY = "Hạn nộp bài thu hoạch"
+KIND_REPORT = "Hạn nộp báo cáo"
+ASK_TITLE = "Tên sự kiện là gì? Ví dụ: Hội nghị quán triệt Nghị quyết Đại hội XIV của Đảng."
+ASK_TIME = "Thời gian? Ví dụ: 08h00 13/4/2026, hoặc 19h30 ngày mùng 5 hằng tháng."
+ASK_DEADLINE = "Hạn chót ngày nào? Ví dụ: 15/4/2026, hoặc 11h00 20/3/2026."
+ASK_PLACE = "Địa điểm hoặc điểm cầu? (gõ “không” nếu chưa có)"
+TIME_AGAIN = "{problem}\nĐồng chí gõ lại thời gian giúp tôi, ví dụ: 08h00 13/4/2026."
+NEEDS_TIME = "Hội nghị cần có giờ bắt đầu. Đồng chí gõ cả giờ và ngày, ví dụ: 08h00 13/4/2026."
+IN_THE_PAST = "Thời gian này đã qua. Đồng chí kiểm tra lại ngày giúp tôi."
+CONFIRM = "Xác nhận"
+FIX = "Sửa lại"
+CANCEL = "Thôi"
+CANCELLED = "Đã huỷ, không có gì thay đổi."
+NO_EVENTS = "Chưa có hội nghị hay hạn nộp nào sắp tới."
+ICS_BUTTON = "📅 Thêm vào lịch: {title}"
+ICS_SENT = "Tệp lịch đính kèm: mở tệp để thêm vào lịch điện thoại."
+EDIT_USAGE = "Đồng chí gõ /suasukien kèm số sự kiện (xem ở /lich), ví dụ: /suasukien 3."
+CANCEL_USAGE = "Đồng chí gõ /huysukien kèm số sự kiện (xem ở /lich), ví dụ: /huysukien 3."
+ANSWERS_USAGE = "Đồng chí gõ /thamdu kèm số sự kiện (xem ở /lich), ví dụ: /thamdu 3."
+EDIT_WHAT = "Đồng chí muốn sửa gì của “{title}”?"
+EDIT_TIME = "Thời gian"
+EDIT_PLACE = "Địa điểm"
+EDIT_TITLE = "Tên"
+EDIT_MOMENTS = "Mốc nhắc"
+ASK_NEW_PLACE = "Địa điểm mới là gì?"
+ASK_NEW_TITLE = "Tên mới là gì?"
+ASK_MOMENTS = (
+    "Nhắc trước bao lâu? Ví dụ: “1 ngày 19h, 2 giờ” (tối hôm trước lúc 19h và trước 2 giờ), "
+    "“3 ngày 7h30, sáng cùng ngày 7h30”."
+)
+MOMENTS_AGAIN = "Tôi chưa hiểu “{part}”. " + ASK_MOMENTS
+UPDATED = "Đã cập nhật. {told}"
+CANCEL_ASK = "Huỷ “{title}”? Các đồng chí đã được nhắc sẽ nhận thông báo huỷ."
+CANCEL_CONFIRM = "Huỷ sự kiện"
+CANCELLED_EVENT = "Đã huỷ “{title}”. {told}"
+ATTEND = "Tham dự"
+ABSENT = "Vắng (lý do)"
+SUBMITTED = "Đã nộp"
+WILL_ATTEND = "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."
+ASK_REASON = "Đồng chí cho biết lý do vắng giúp tôi (một câu ngắn)."
+ABSENT_NOTED = "Đã ghi nhận: đồng chí vắng, lý do: {reason}. Cảm ơn đồng chí đã báo."
+SUBMITTED_NOTED = "Đã ghi nhận: đồng chí đã nộp. Cảm ơn đồng chí."
+ALREADY_ANSWERED = "Đồng chí đã trả lời rồi, tôi đã ghi nhận."
+EVENT_GONE = "Sự kiện này đã bị huỷ hoặc không còn."
+NOTICE_USAGE = "Đồng chí gõ /thongbao kèm nội dung, ví dụ: /thongbao Chi bộ họp lúc 19h30 tối nay tại nhà văn hoá."
+NOTICE_SEND = "Gửi"
+NOTICE_QUEUED = "Đang gửi tới {n} đồng chí. Gửi xong tôi sẽ báo lại số đã nhận, lỗi, không liên lạc được."
+NOTICE_ALREADY = "Thông báo này đã được gửi rồi."
+NOTICE_NOBODY = "Chi bộ chưa có đảng viên nào tham gia trên hệ thống để nhận thông báo."
+LATE = "(Nhắc muộn do hệ thống tạm gián đoạn.) "
+ERRORS = {
+    "unknown_event": "Không tìm thấy sự kiện số {event_id}. Đồng chí xem số ở /lich.",
+    "event_cancelled": "Sự kiện này đã bị huỷ.",
+    "in_the_past": IN_THE_PAST,
+    "no_time": NEEDS_TIME,
+    "empty_title": "Sự kiện cần có tên.",
+    "unit_required": "Đồng chí chưa thuộc đơn vị nào trên hệ thống.",
+    "already_sent": NOTICE_ALREADY,
+}
+
+
+def error(reason: str, **details: object) -> str:
+    return ERRORS.get(reason, "Không thực hiện được yêu cầu.").format(**details)
+
+
+def local(at: datetime, zone: ZoneInfo, with_time: bool = True) -> str:
+    t = at.astimezone(zone)
+    day = f"{WEEKDAYS[t.weekday()]}, ngày {t.day}/{t.month}/{t.year}"
+    return f"{t:%H:%M}, {day}" if with_time else day
+
+
+def when_line(e: EventView, zone: ZoneInfo) -> str:
+    if e.kind == "deadline":
+        return ("Hạn: " + local(e.starts_at, zone)) if e.has_time else f"Hạn: hết {local(e.starts_at, zone, False)}"
+    line = "Thời gian: " + local(e.starts_at, zone)
+    if e.recurrence:
+        line += " (định kỳ " + _recurrence_words(e.recurrence) + ")"
+    return line
+
+
+def _recurrence_words(recurrence: dict[str, object]) -> str:
+    if "day" in recurrence:
+        return f"ngày {recurrence['day']} hằng tháng"
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return f"{WEEKDAYS[days.index(str(recurrence['day_of_week']))]} hằng tuần"
+
+
+def event_card(e: EventView, zone: ZoneInfo, *, numbered: bool = True) -> str:
+    head = f"{e.id}. {e.title}" if numbered else e.title
+    lines = [head, when_line(e, zone)]
+    if e.place:
+        lines.append(f"Địa điểm: {e.place}")
+    if e.notes:
+        lines.append(e.notes)
+    return "\n".join(lines)
+
+
+def confirm_event(e_title: str, kind: str, when_text: str, place: str | None, moments: list[str], unit: str) -> str:
+    lines = [
+        "Tôi hiểu như sau, đồng chí kiểm tra giúp:",
+        f"• {KIND_NAME[kind]}: {e_title}",
+        f"• {'Hạn' if kind == 'deadline' else 'Thời gian'}: {when_text}",
+    ]
+    if place:
+        lines.append(f"• Địa điểm: {place}")
+    lines.append(f"• Gửi tới: {unit}")
+    lines.append("• Nhắc: " + "; ".join(moments))
+    return "\n".join(lines)
+
+
+def created(e: EventView, zone: ZoneInfo) -> str:
+    return f"Đã tạo sự kiện số {e.id}. Tôi sẽ nhắc các đồng chí đúng giờ.\n\n" + event_card(e, zone)
+
+
+def told(n: int) -> str:
+    return f"Đã báo cho {n} đồng chí đã được nhắc trước đó." if n else ""
+
+
+def reminder_text(e: EventView, zone: ZoneInfo, *, late: bool) -> str:
+    head = LATE if late else ""
+    if e.kind == "deadline":
+        what = "nộp bài thu hoạch" if e.topic == "essay" else "nộp báo cáo" if e.topic == "report" else e.title
+        body = f"🔔 Nhắc hạn: {e.title}\n{when_line(e, zone)}"
+        if e.topic in ("essay", "report"):
+            body += f"\nĐồng chí {what} xong thì bấm “{SUBMITTED}” giúp tôi."
+        return head + body
+    body = f"🔔 Nhắc lịch: {e.title}\n{when_line(e, zone)}"
+    if e.place:
+        body += f"\nĐịa điểm: {e.place}"
+    return head + body + "\n\nĐồng chí có tham dự không?"
+
+
+def event_changed(before: EventView, after: EventView, zone: ZoneInfo) -> str:
+    lines = [f"📣 Thay đổi: {after.title}"]
+    if before.starts_at != after.starts_at:
+        lines.append(f"{when_line(after, zone)} (trước đây: {local(before.starts_at, zone, before.has_time)})")
+    else:
+        lines.append(when_line(after, zone))
+    if before.place != after.place and after.place:
+        lines.append(f"Địa điểm: {after.place} (trước đây: {before.place or 'chưa có'})")
+    return "\n".join(lines)
+
+
+def event_cancelled(e: EventView, zone: ZoneInfo) -> str:
+    when = local(e.starts_at, zone, e.has_time)
+    return f"📣 Đã huỷ: {e.title} ({when}). Đồng chí không cần tham dự / nộp theo lịch này."
+
+
+def broadcast_text(unit: str, author: str, text: str) -> str:
+    return f"📣 Thông báo của {unit}" + (f" (đồng chí {author})" if author else "") + f":\n{text}"
+
+
+def notice_preview(text: str, n: int, unit: str) -> str:
+    return f"Xem trước thông báo gửi tới {n} đồng chí của {unit}:\n\n{text}\n\nGửi đi?"
+
+
+def delivery(report: DeliveryReport, text: str) -> str:
+    snippet = text if len(text) <= 60 else text[:57] + "..."
+    lines = [
+        f"Kết quả gửi thông báo “{snippet}”:",
+        f"• Đã nhận: {report.sent}/{report.total}",
+        f"• Lỗi: {report.failed}",
+        f"• Không liên lạc được: {report.unreachable}",
+    ]
+    if report.names_unreachable:
+        lines.append("Chưa liên lạc được: " + ", ".join(report.names_unreachable))
+    return "\n".join(lines)
+
+
+def answers(title: str, result: dict[str, list[tuple[str, str | None]]], deadline: bool) -> str:
+    def names(rows: list[tuple[str, str | None]]) -> str:
+        return ", ".join(f"{n} ({r})" if r else n for n, r in rows) or "—"
+
+    total = sum(len(v) for v in result.values())
+    if deadline:
+        return (
+            f"{title}\n• Đã nộp: {len(result['submitted'])}/{total}: {names(result['submitted'])}\n"
+            f"• Chưa nộp: {len(result['none']) + len(result['attend']) + len(result['absent'])}"
+        )
+    return (
+        f"{title}\n• Tham dự: {len(result['attend'])}/{total}: {names(result['attend'])}\n"
+        f"• Vắng: {len(result['absent'])}: {names(result['absent'])}\n"
+        f"• Chưa trả lời: {len(result['none'])}: {names(result['none'])}"
+    )

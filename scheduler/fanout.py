@@ -1,0 +1,130 @@
+"""Due reminder moments become outbox messages, one per member, in one transaction.
+
+A reminder row is claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two bot instances never fan out the
+same moment), its messages inserted and the row marked ``fanned`` together: a crash leaves either all of them
+or none. A moment that fell due while the bot was down is sent late, marked as late, if its event has not
+started; otherwise it is dropped and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.messages import vi_events as ve
+from bot.services.events import EventService, occurrence_key, routes_for
+from bot.storage.db import Database
+from bot.storage.models import Event, EventResponse, Outbox, Reminder, Unit
+
+log = logging.getLogger(__name__)
+
+LATE_AFTER = timedelta(minutes=10)  # a reminder sent later than this after its moment says it is late
+
+
+def locking(s: Session) -> bool:
+    """Row locks that skip rows another instance holds: PostgreSQL. SQLite serialises writers anyway."""
+    return s.get_bind().dialect.name == "postgresql"
+
+
+class ReminderFanOut:
+    def __init__(self, db: Database, clock: Clock, events: EventService, *, batch: int = 20) -> None:
+        self._db = db
+        self._clock = clock
+        self._events = events
+        self._batch = batch
+
+    def run(self) -> int:
+        """Fan out every due reminder; returns the number of messages queued."""
+        queued = 0
+        while True:
+            made, more = self._one_batch()
+            queued += made
+            if not more:
+                return queued
+
+    def _one_batch(self) -> tuple[int, bool]:
+        now = self._clock.now()
+        queued = 0
+        with self._db.session() as s:
+            query = (
+                select(Reminder)
+                .where(Reminder.status == "pending", Reminder.due_at <= now)
+                .order_by(Reminder.due_at, Reminder.id)
+                .limit(self._batch)
+            )
+            if locking(s):
+                query = query.with_for_update(skip_locked=True)
+            reminders = list(s.scalars(query))
+            for reminder in reminders:
+                queued += self._fan_out(s, reminder, now)
+        return queued, len(reminders) == self._batch
+
+    def _fan_out(self, s: Session, reminder: Reminder, now: datetime) -> int:
+        event = s.get(Event, reminder.event_id)
+        reminder.done_at = now
+        if event is None or event.status != "active" or event.version != reminder.version:
+            reminder.status = "cancelled"
+            return 0
+        if reminder.occurrence_at <= now:
+            reminder.status = "dropped"
+            log.warning(
+                "reminder %s of event %s dropped: it fell due at %s while the bot was down and the event has started",
+                reminder.id, event.id, reminder.due_at.isoformat(),
+            )  # fmt: skip
+            return 0
+        late = now - reminder.due_at > LATE_AFTER
+        unit = s.get(Unit, event.unit_id)
+        assert unit is not None
+        view = self._events._view(event, unit, reminder.occurrence_at - timedelta(seconds=1))
+        text = ve.reminder_text(view, self._events.zone, late=late)
+        key = occurrence_key(reminder.occurrence_at)
+        if event.kind == "conference":
+            buttons = [[ve.ATTEND, f"ev:a:{event.id}:{key}"], [ve.ABSENT, f"ev:x:{event.id}:{key}"]]
+            skip_answer = "absent"
+        elif event.topic in ("essay", "report"):
+            buttons = [[ve.SUBMITTED, f"ev:s:{event.id}:{key}"]]
+            skip_answer = "submitted"
+        else:
+            buttons, skip_answer = [], ""
+        answered = set(
+            s.scalars(
+                select(EventResponse.member_id).where(
+                    EventResponse.event_id == event.id,
+                    EventResponse.occurrence_at == reminder.occurrence_at,
+                    EventResponse.answer == skip_answer,
+                )
+            )
+        )
+        members = [m.id for m in self._events._audience(s, event) if m.id not in answered]
+        routes = routes_for(s, members)
+        rows: list[dict[str, Any]] = []
+        for member_id in members:
+            channel, chat_ref = routes.get(member_id, ("", ""))
+            rows.append(
+                {
+                    "dedup_key": f"r{reminder.id}m{member_id}",
+                    "member_id": member_id,
+                    "channel": channel or "none",
+                    "chat_ref": chat_ref,
+                    "kind": "reminder",
+                    "event_id": event.id,
+                    "text": text,
+                    "buttons": buttons,
+                    "due_at": now,
+                    "status": "pending" if channel else "unreachable",
+                    "attempts": 0,
+                    "error": None if channel else "no chat account",
+                }
+            )
+        if rows:
+            s.execute(insert(Outbox), rows)
+        reminder.status = "fanned"
+        reminder.late = late
+        if late:
+            log.info("reminder %s of event %s sent late (due %s)", reminder.id, event.id, reminder.due_at.isoformat())
+        return len(rows)

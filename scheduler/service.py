@@ -1,0 +1,89 @@
+"""One delivery tick, run by APScheduler: plan periodic meetings, fan out due reminders, send the outbox,
+report finished broadcasts to their authors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import insert, select
+
+from bot.clock import Clock
+from bot.messages import vi_events as ve
+from bot.services.events import EventService, delivery_report, routes_for
+from bot.storage.db import Database
+from bot.storage.models import Broadcast, Outbox
+from scheduler.dispatcher import Dispatcher
+from scheduler.fanout import ReminderFanOut
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+
+
+class Delivery:
+    def __init__(self, db: Database, clock: Clock, events: EventService, dispatcher: Dispatcher) -> None:
+        self._db = db
+        self._clock = clock
+        self.events = events
+        self.dispatcher = dispatcher
+        self.fanout = ReminderFanOut(db, clock, events)
+
+    async def tick(self) -> int:
+        """Everything that is due now; returns the number of messages sent."""
+        if self.dispatcher.paused():
+            return 0
+        await asyncio.to_thread(self.events.plan_periodic)
+        await asyncio.to_thread(self.fanout.run)
+        sent = await self.dispatcher.run_once()
+        if await asyncio.to_thread(self.report_broadcasts):
+            sent += await self.dispatcher.run_once()
+        return sent
+
+    def report_broadcasts(self) -> int:
+        """Tell each author how their finished broadcast went (delivered / failed / unreachable)."""
+        made = 0
+        for record, _ in self.dispatcher.finished_broadcasts():
+            with self._db.session() as s:
+                fresh = s.get(Broadcast, record.id, with_for_update=s.get_bind().dialect.name == "postgresql")
+                if fresh is None or fresh.reported_at is not None:
+                    continue
+                fresh.reported_at = self._clock.now()
+                if fresh.author_id is None:
+                    continue
+                route = routes_for(s, [fresh.author_id]).get(fresh.author_id)
+                if route is None:
+                    continue
+                text = ve.delivery(delivery_report(s, fresh.id), fresh.text)
+                exists = s.scalar(select(Outbox.id).where(Outbox.dedup_key == f"br{fresh.id}"))
+                if exists is None:
+                    s.execute(
+                        insert(Outbox),
+                        [{"dedup_key": f"br{fresh.id}", "member_id": fresh.author_id, "channel": route[0],
+                          "chat_ref": route[1], "kind": "report", "broadcast_id": None, "text": text, "buttons": [],
+                          "due_at": self._clock.now(), "status": "pending", "attempts": 0}],
+                    )  # fmt: skip
+                    made += 1
+        return made
+
+
+def start_background(delivery: Delivery, seconds: float = TICK_SECONDS) -> BackgroundScheduler:
+    """For the console: APScheduler in a thread, one tick at a time."""
+    scheduler = BackgroundScheduler(timezone=str(delivery.events.zone))
+
+    def tick() -> None:
+        try:
+            asyncio.run(delivery.tick())
+        except Exception:
+            log.exception("delivery tick failed")
+
+    scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True, id="delivery")
+    scheduler.start()
+    return scheduler
+
+
+def job_kwargs() -> dict[str, Any]:
+    """For python-telegram-bot's JobQueue (APScheduler inside): a long tick is never run twice at once."""
+    return {"max_instances": 2, "coalesce": True, "misfire_grace_time": 30}
