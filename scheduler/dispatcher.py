@@ -151,7 +151,7 @@ class Dispatcher:
                     r.broadcast_id,
                     r.event_id,
                     r.dedup_key,
-                )  # fmt: skip
+                )
                 for r in rows
             ]
 
