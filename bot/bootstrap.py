@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dialogue.core import DialogueCore
+from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.services.conversations import ConversationStore
+from bot.services.events import EventService
 from bot.services.org import OrgService
 from bot.services.qa import QAService
 from bot.storage.db import Database, make_engine, upgrade
+from scheduler.dispatcher import Dispatcher, Sender
+from scheduler.service import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +33,23 @@ class App:
     clock: Clock
     conversations: ConversationStore
     org: OrgService
+    events: EventService
 
     def core(self, bot_username: str = "") -> DialogueCore:
         members = MembersFeature(self.org, self.settings.zone)
-        return DialogueCore(self.qa, self.conversations, bot_username, org=self.org, features=(members.feature(),))
+        events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
+        return DialogueCore(
+            self.qa,
+            self.conversations,
+            bot_username,
+            org=self.org,
+            features=(members.feature(), events.feature()),
+        )
+
+    def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
+        """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""
+        dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
+        return Delivery(self.db, self.clock, self.events, dispatcher)
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> App:
@@ -50,4 +69,5 @@ def build_app(settings: Settings, *, clock: Clock | None = None, migrate: bool =
         clock,
         ConversationStore(db, clock),
         OrgService(db, clock),
+        EventService(db, clock, settings.zone),
     )

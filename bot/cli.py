@@ -166,7 +166,14 @@ def run() -> None:
         f"(cơ sở dữ liệu {settings.database_url}, nội dung {settings.content_dir}).",
         err=True,
     )
-    run_console(application.core())
+    from bot.channels.console import ConsoleSender
+    from scheduler.service import start_background
+
+    scheduler = start_background(application.delivery({"console": ConsoleSender(application.conversations)}))
+    try:
+        run_console(application.core())
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _setup_logging(level: str) -> None:

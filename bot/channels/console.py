@@ -9,11 +9,29 @@ import sys
 from typing import TextIO
 
 from bot.channels.plain import render_plain
-from bot.dialogue.contract import IncomingMessage
+from bot.dialogue.contract import Button, IncomingMessage, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
+from bot.services.conversations import ConversationStore
+from scheduler.dispatcher import Item, Result
 
 CONSOLE_USER = "console-user"
+
+
+class ConsoleSender:
+    """Reminders and notices for the console's member, printed between the lines of the chat."""
+
+    def __init__(self, conversations: ConversationStore, stdout: TextIO | None = None) -> None:
+        self.conversations = conversations
+        self.out = stdout or sys.stdout
+
+    async def send(self, item: Item) -> Result:
+        reply = Reply(item.text, buttons=tuple(Button(label, data) for label, data in item.buttons))
+        if reply.buttons:
+            self.conversations.offer_choices("console", item.chat_ref, [b.data for b in reply.buttons])
+        self.out.write("\n" + render_plain(reply) + "\n\n")
+        self.out.flush()
+        return Result("sent")
 
 
 def run_console(core: DialogueCore, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:

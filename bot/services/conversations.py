@@ -31,3 +31,9 @@ class ConversationStore:
             else:
                 row.state = state
                 row.updated_at = self._clock.now()
+
+    def offer_choices(self, channel: str, chat_ref: str, choices: list[str]) -> None:
+        """A message pushed to a private chat without buttons: its numbered choices answer the next number."""
+        state = self.load(channel, chat_ref, chat_ref)
+        state["choices"] = choices
+        self.save(channel, chat_ref, chat_ref, state)

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ChatType
 from telegram.ext import (
     AIORateLimiter,
@@ -21,19 +21,22 @@ from telegram.ext import (
 )
 
 from bot.bootstrap import App
-from bot.channels.telegram.adapter import file_base_url, incoming, send
+from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
+from bot.channels.telegram.sender import TelegramSender
 from bot.dialogue.contract import Attachment, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
+from scheduler.service import TICK_SECONDS, job_kwargs
 
 log = logging.getLogger(__name__)
 CORE = "core"
+DELIVERY = "delivery"
 # Rosters and booklets are small; the Bot API itself serves files up to 20 MB.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def build_application(
-    app: App, *, base_url: str | None = None, rate_limit: bool = True
+    app: App, *, base_url: str | None = None, rate_limit: bool = True, delivery_seconds: float | None = TICK_SECONDS
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB Application with every handler registered, ready to poll or take webhooks."""
     token = app.settings.telegram_token
@@ -43,6 +46,22 @@ def build_application(
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # The core needs the bot's username to recognise mentions in groups; getMe has run by now.
         application.bot_data[CORE] = app.core(application.bot.username or "")
+        if delivery_seconds is None or application.job_queue is None:
+            return
+        # Reminders and notices go through their own Bot, without PTB's rate limiter: the dispatcher paces
+        # the sends itself and must see every 429 to put the message back.
+        url = base_url or app.settings.telegram_base_url
+        sender_bot = Bot(token.get_secret_value(), base_url=url, base_file_url=file_base_url(url))
+        await sender_bot.initialize()
+        delivery = app.delivery({CHANNEL: TelegramSender(sender_bot)})
+        application.bot_data[DELIVERY] = delivery
+
+        async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await delivery.tick()
+
+        application.job_queue.run_repeating(
+            tick, interval=delivery_seconds, first=delivery_seconds, name="delivery", job_kwargs=job_kwargs()
+        )
 
     builder = (
         ApplicationBuilder()

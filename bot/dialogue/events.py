@@ -1,0 +1,415 @@
+"""Events in chat: a secretary creates, edits and cancels them and sends notices; members see the calendar,
+download .ics files and answer reminders (attend / absent with a reason / handed in).
+
+Every check of who may do what is in ``EventService``. Dates and times are read by ``bot.text.when``;
+what the bot understood is repeated and confirmed before anything is stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.dialogue.contract import Attachment, Button, Outcome, Reply
+from bot.dialogue.core import Command, Context, Feature
+from bot.messages import vi_events as ve
+from bot.services.events import (
+    DEFAULT_REMINDERS,
+    EventDraft,
+    EventService,
+    describe_moment,
+    from_key,
+    guess_kind,
+    parse_moments,
+)
+from bot.services.ics import event_ics
+from bot.services.org import Actor, Denied, OrgError, OrgService
+from bot.text.normalize import fold
+from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
+
+NO_PLACE = {"khong", "k", "ko", "chua", "chua co", "-", "bo qua"}
+DONE = "Yêu cầu này đã được xử lý."
+
+
+class EventsFeature:
+    def __init__(self, events: EventService, org: OrgService, clock: Clock, zone: ZoneInfo) -> None:
+        self.events = events
+        self.org = org
+        self.clock = clock
+        self.zone = zone
+
+    def feature(self) -> Feature:
+        return Feature(
+            commands=(
+                Command(("lich", "lichhop", "sukien"), self.calendar, level="member", help=ve.HELP_CALENDAR),
+                Command(("taosukien", "tsk", "taolich"), self.create, "secretary", ve.HELP_CREATE, private=True),
+                Command(("suasukien", "ssk"), self.edit, "secretary", ve.HELP_EDIT, private=True),
+                Command(("huysukien", "hsk"), self.cancel, "secretary", private=True),
+                Command(("thamdu", "diemdanh"), self.answers, "secretary", ve.HELP_ANSWERS, private=True),
+                Command(("thongbao", "tb"), self.notice, "secretary", ve.HELP_NOTICE, private=True),
+            ),
+            buttons={"ev": self.button, "nb": self.notice_button},
+            flows={"event": self.create_flow, "event_edit": self.edit_flow, "absent": self.absent_flow},
+        )
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _actor(self, ctx: Context) -> Actor:
+        if ctx.actor is None:
+            raise Denied("not_joined")
+        return ctx.actor
+
+    def _today(self) -> tuple[date, time]:
+        now = self.clock.now().astimezone(self.zone)
+        return now.date(), now.time().replace(tzinfo=None)
+
+    def _unit_name(self, actor: Actor) -> str:
+        if actor.unit_id is None:
+            return ""
+        return self.org.unit(Actor.system(), actor.unit_id).name
+
+    def _read_time(self, text: str, kind: str) -> dict[str, Any]:
+        """The draft's time fields from what was typed; WhenError if it cannot be read."""
+        recurrence = parse_recurrence(text)
+        if recurrence is not None:
+            return {"recurrence": [recurrence.fields, f"{recurrence.time:%H:%M}"], "date": None, "time": None}
+        today, now = self._today()
+        when = parse_when(text, today=today, now=now, require_time=kind == "conference")
+        return {"date": when.date.isoformat(), "time": when.time.strftime("%H:%M") if when.time else None}
+
+    @staticmethod
+    def _when(draft: dict[str, Any]) -> tuple[When | None, Recurrence | None]:
+        if draft.get("recurrence"):
+            fields, hhmm = draft["recurrence"]
+            return None, Recurrence(dict(fields), time.fromisoformat(hhmm))
+        clock = time.fromisoformat(draft["time"]) if draft.get("time") else None
+        return When(date.fromisoformat(draft["date"]), clock), None
+
+    # -- creating ----------------------------------------------------------------------------------------
+
+    def create(self, ctx: Context, args: str) -> Outcome:
+        self._actor(ctx)
+        if not args.strip():
+            ctx.state["flow"] = {"name": "event", "step": "kind", "draft": {}}
+            buttons = (
+                Button(ve.KIND_CONFERENCE, "ev:k:c"),
+                Button(ve.KIND_ESSAY, "ev:k:e"),
+                Button(ve.KIND_REPORT, "ev:k:r"),
+            )
+            return Outcome([Reply(ve.ASK_KIND, buttons)])
+        parts = [p.strip() for p in args.split("|")]
+        title = parts[0]
+        if len(parts) < 2 or not title:
+            return Outcome([Reply(ve.CREATE_USAGE)])
+        kind, topic = guess_kind(title)
+        draft: dict[str, Any] = {"kind": kind, "topic": topic, "title": title}
+        draft["place"] = parts[2] if len(parts) > 2 and fold(parts[2]) not in NO_PLACE else None
+        draft["notes"] = " | ".join(parts[3:]) or None
+        try:
+            draft.update(self._read_time(parts[1], kind))
+        except WhenError as exc:
+            ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
+            return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+        return self._confirm(ctx, draft)
+
+    def create_flow(self, ctx: Context, text: str) -> Outcome:
+        flow = ctx.state["flow"]
+        draft: dict[str, Any] = flow["draft"]
+        step = flow.get("step")
+        if step == "kind":
+            choice = fold(text)
+            key = "e" if "thu hoach" in choice else "r" if "bao cao" in choice else "c" if choice else ""
+            return self._kind_chosen(ctx, key)
+        if step == "title":
+            if not text.strip():
+                return Outcome([Reply(ve.ASK_TITLE)])
+            draft["title"] = text.strip()
+            flow["step"] = "time"
+            return Outcome([Reply(ve.ASK_DEADLINE if draft["kind"] == "deadline" else ve.ASK_TIME)])
+        if step == "time":
+            try:
+                draft.update(self._read_time(text, draft["kind"]))
+            except WhenError as exc:
+                return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+            if draft["kind"] == "conference" and "place" not in draft:
+                flow["step"] = "place"
+                return Outcome([Reply(ve.ASK_PLACE)])
+            return self._confirm(ctx, draft)
+        if step == "place":
+            draft["place"] = None if fold(text.strip()) in NO_PLACE else text.strip()
+            return self._confirm(ctx, draft)
+        ctx.state.pop("flow", None)
+        return Outcome([Reply(ve.CREATE_USAGE)])
+
+    def _kind_chosen(self, ctx: Context, key: str) -> Outcome:
+        kinds = {"c": ("conference", None), "e": ("deadline", "essay"), "r": ("deadline", "report")}
+        if key not in kinds:
+            return Outcome([Reply(ve.ASK_KIND)])
+        kind, topic = kinds[key]
+        ctx.state["flow"] = {"name": "event", "step": "title", "draft": {"kind": kind, "topic": topic}}
+        if key == "e":
+            ctx.state["flow"]["draft"]["title"] = "Nộp bài thu hoạch"
+            ctx.state["flow"]["step"] = "time"
+            return Outcome([Reply(ve.ASK_DEADLINE)])
+        return Outcome([Reply(ve.ASK_TITLE)])
+
+    def _confirm(self, ctx: Context, draft: dict[str, Any]) -> Outcome:
+        actor = self._actor(ctx)
+        ctx.state.pop("flow", None)
+        when, recurrence = self._when(draft)
+        if when is not None and when.time is not None:
+            start = datetime.combine(when.date, when.time, self.zone)
+            if start <= self.clock.now():
+                ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
+                return Outcome([Reply(ve.IN_THE_PAST)])
+        if when is not None and when.time is None and when.date < self._today()[0]:
+            ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
+            return Outcome([Reply(ve.IN_THE_PAST)])
+        when_text = recurrence.describe() if recurrence is not None else describe(when) if when else ""
+        if draft["kind"] == "deadline" and when is not None and when.time is None:
+            when_text = "hết " + when_text
+        moments = [describe_moment(m) for m in DEFAULT_REMINDERS[draft["kind"]]]
+        ctx.state["event_draft"] = draft
+        text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments,
+                                self._unit_name(actor))  # fmt: skip
+        buttons = (Button(ve.CONFIRM, "ev:ok"), Button(ve.FIX, "ev:fix"), Button(ve.CANCEL, "ev:no"))
+        return Outcome([Reply(text, buttons)])
+
+    def _save(self, ctx: Context) -> Outcome:
+        draft = ctx.state.pop("event_draft", None)
+        if not draft:
+            return Outcome([Reply(DONE)])
+        actor = self._actor(ctx)
+        when, recurrence = self._when(draft)
+        try:
+            event = self.events.create(
+                actor,
+                EventDraft(
+                    draft["kind"],
+                    draft["title"],
+                    when=when,
+                    recurrence=recurrence,
+                    place=draft.get("place"),
+                    notes=draft.get("notes"),
+                    topic=draft.get("topic"),
+                ),
+            )
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        return Outcome(
+            [Reply(ve.created(event, self.zone), (Button(ve.ICS_BUTTON.format(title="tệp .ics"), f"ev:i:{event.id}"),))]
+        )
+
+    # -- the calendar ------------------------------------------------------------------------------------
+
+    def calendar(self, ctx: Context, args: str) -> Outcome:
+        actor = self._actor(ctx)
+        upcoming = self.events.upcoming(actor)
+        if not upcoming:
+            return Outcome([Reply(ve.NO_EVENTS)])
+        text = "\n\n".join(ve.event_card(e, self.zone) for e in upcoming)
+        buttons = tuple(Button(ve.ICS_BUTTON.format(title=_short(e.title)), f"ev:i:{e.id}") for e in upcoming[:8])
+        return Outcome([Reply(text, buttons, title="Lịch sắp tới")])
+
+    def _ics(self, ctx: Context, event_id: int) -> Outcome:
+        actor = self._actor(ctx)
+        try:
+            event = self.events.get(actor, event_id)
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        file = Attachment(f"su-kien-{event.id}.ics", event_ics(event, self.zone, self.clock.now()), "text/calendar")
+        return Outcome([Reply(ve.ICS_SENT, attachments=(file,))])
+
+    # -- editing and cancelling ---------------------------------------------------------------------------
+
+    def _event_id(self, args: str) -> int | None:
+        args = args.strip().lstrip("#")
+        return int(args) if args.isdigit() else None
+
+    def edit(self, ctx: Context, args: str) -> Outcome:
+        event_id = self._event_id(args)
+        if event_id is None:
+            return Outcome([Reply(ve.EDIT_USAGE)])
+        try:
+            event = self.events.get(self._actor(ctx), event_id)
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        buttons = tuple(
+            Button(label, f"ev:e:{event_id}:{f}")
+            for label, f in ((ve.EDIT_TIME, "t"), (ve.EDIT_PLACE, "p"), (ve.EDIT_TITLE, "n"), (ve.EDIT_MOMENTS, "m"))
+        )
+        return Outcome([Reply(ve.EDIT_WHAT.format(title=event.title), buttons)])
+
+    def edit_flow(self, ctx: Context, text: str) -> Outcome:
+        flow = ctx.state.pop("flow")
+        actor = self._actor(ctx)
+        event_id, field = int(flow["id"]), flow["field"]
+        changes: dict[str, Any] = {}
+        try:
+            if field == "t":
+                event = self.events.get(actor, event_id)
+                today, now = self._today()
+                changes["when"] = parse_when(text, today=today, now=now, require_time=event.kind == "conference")
+            elif field == "p":
+                changes["place"] = "" if fold(text.strip()) in NO_PLACE else text
+            elif field == "n":
+                changes["title"] = text
+            else:
+                changes["reminders"] = parse_moments(text)
+        except WhenError as exc:
+            ctx.state["flow"] = flow
+            return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+        except ValueError as exc:
+            ctx.state["flow"] = flow
+            return Outcome([Reply(ve.MOMENTS_AGAIN.format(part=str(exc)))])
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        if "when" in changes:
+            new: When = changes["when"]
+            clock = new.time.strftime("%H:%M") if new.time else None
+            ctx.state["event_edit"] = {"id": event_id, "date": new.date.isoformat(), "time": clock}
+            buttons = (Button(ve.CONFIRM, "ev:eok"), Button(ve.CANCEL, "ev:no"))
+            return Outcome([Reply(f"Đổi thời gian thành {describe(changes['when'])}?", buttons)])
+        return self._apply(actor, event_id, changes)
+
+    def _apply(self, actor: Actor, event_id: int, changes: dict[str, Any]) -> Outcome:
+        try:
+            event, told = self.events.update(actor, event_id, **changes)
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        text = ve.UPDATED.format(told=ve.told(told)).strip() + "\n\n" + ve.event_card(event, self.zone)
+        if changes.get("reminders"):
+            text += "\nNhắc: " + "; ".join(describe_moment(m) for m in event.reminders)
+        return Outcome([Reply(text)])
+
+    def cancel(self, ctx: Context, args: str) -> Outcome:
+        event_id = self._event_id(args)
+        if event_id is None:
+            return Outcome([Reply(ve.CANCEL_USAGE)])
+        try:
+            event = self.events.get(self._actor(ctx), event_id)
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        buttons = (Button(ve.CANCEL_CONFIRM, f"ev:cx:{event_id}"), Button(ve.CANCEL, "ev:no"))
+        return Outcome([Reply(ve.CANCEL_ASK.format(title=event.title), buttons)])
+
+    def answers(self, ctx: Context, args: str) -> Outcome:
+        event_id = self._event_id(args)
+        if event_id is None:
+            return Outcome([Reply(ve.ANSWERS_USAGE)])
+        actor = self._actor(ctx)
+        try:
+            event = self.events.get(actor, event_id)
+            result = self.events.responses(actor, event_id)
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        return Outcome([Reply(ve.answers(event.title, result, event.kind == "deadline"))])
+
+    # -- buttons -----------------------------------------------------------------------------------------
+
+    def button(self, ctx: Context, rest: str) -> Outcome:
+        parts = rest.split(":")
+        action = parts[0]
+        if action == "k":
+            return self._kind_chosen(ctx, parts[1] if len(parts) > 1 else "")
+        if action == "ok":
+            return self._save(ctx)
+        if action == "fix":
+            draft = ctx.state.pop("event_draft", None)
+            if not draft:
+                return Outcome([Reply(DONE)])
+            ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
+            return Outcome([Reply(ve.ASK_DEADLINE if draft["kind"] == "deadline" else ve.ASK_TIME)])
+        if action == "no":
+            ctx.state.pop("event_draft", None)
+            ctx.state.pop("event_edit", None)
+            ctx.state.pop("flow", None)
+            return Outcome([Reply(ve.CANCELLED)])
+        if action == "i" and len(parts) == 2 and parts[1].isdigit():
+            return self._ics(ctx, int(parts[1]))
+        if action == "e" and len(parts) == 3 and parts[1].isdigit():
+            prompts = {"t": ve.ASK_TIME, "p": ve.ASK_NEW_PLACE, "n": ve.ASK_NEW_TITLE, "m": ve.ASK_MOMENTS}
+            if parts[2] not in prompts:
+                return Outcome([Reply(ve.EDIT_USAGE)])
+            ctx.state["flow"] = {"name": "event_edit", "id": int(parts[1]), "field": parts[2]}
+            return Outcome([Reply(prompts[parts[2]])])
+        if action == "eok":
+            pending = ctx.state.pop("event_edit", None)
+            if not pending:
+                return Outcome([Reply(DONE)])
+            clock = time.fromisoformat(pending["time"]) if pending.get("time") else None
+            return self._apply(
+                self._actor(ctx), int(pending["id"]), {"when": When(date.fromisoformat(pending["date"]), clock)}
+            )
+        if action == "cx" and len(parts) == 2 and parts[1].isdigit():
+            try:
+                event, told = self.events.cancel(self._actor(ctx), int(parts[1]))
+            except OrgError as exc:
+                return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+            return Outcome([Reply(ve.CANCELLED_EVENT.format(title=event.title, told=ve.told(told)).strip())])
+        if action in ("a", "x", "s") and len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            return self._answer(ctx, action, int(parts[1]), int(parts[2]))
+        return Outcome(notice=ve.EVENT_GONE)
+
+    def _answer(self, ctx: Context, action: str, event_id: int, key: int) -> Outcome:
+        actor = self._actor(ctx)
+        if action == "x":
+            ctx.state["flow"] = {"name": "absent", "id": event_id, "key": key}
+            return Outcome([Reply(ve.ASK_REASON)])
+        answer = "attend" if action == "a" else "submitted"
+        try:
+            changed = self.events.respond(actor, event_id, from_key(key), answer)  # type: ignore[arg-type]
+        except OrgError:
+            return Outcome([Reply(ve.EVENT_GONE)])
+        if not changed:
+            return Outcome(notice=ve.ALREADY_ANSWERED)
+        return Outcome(
+            [Reply(ve.WILL_ATTEND if answer == "attend" else ve.SUBMITTED_NOTED)], notice=ve.ALREADY_ANSWERED
+        )
+
+    def absent_flow(self, ctx: Context, text: str) -> Outcome:
+        flow = ctx.state.pop("flow")
+        reason = " ".join(text.split())[:300]
+        if not reason:
+            ctx.state["flow"] = flow
+            return Outcome([Reply(ve.ASK_REASON)])
+        try:
+            self.events.respond(self._actor(ctx), int(flow["id"]), from_key(int(flow["key"])), "absent", reason)
+        except OrgError:
+            return Outcome([Reply(ve.EVENT_GONE)])
+        return Outcome([Reply(ve.ABSENT_NOTED.format(reason=reason))])
+
+    # -- notices -----------------------------------------------------------------------------------------
+
+    def notice(self, ctx: Context, args: str) -> Outcome:
+        actor = self._actor(ctx)
+        text = args.strip()
+        if not text:
+            return Outcome([Reply(ve.NOTICE_USAGE)])
+        n = self.events.audience_size(actor)
+        if n == 0:
+            return Outcome([Reply(ve.NOTICE_NOBODY)])
+        token = secrets.token_hex(6)
+        ctx.state["notice"] = {"text": text[:3000], "token": token}
+        buttons = (Button(ve.NOTICE_SEND, f"nb:yes:{token}"), Button(ve.CANCEL, "nb:no"))
+        return Outcome([Reply(ve.notice_preview(text, n, self._unit_name(actor)), buttons)])
+
+    def notice_button(self, ctx: Context, rest: str) -> Outcome:
+        pending = ctx.state.pop("notice", None)
+        parts = rest.split(":")
+        if parts[0] != "yes":
+            return Outcome([Reply(ve.CANCELLED)])
+        if not pending or len(parts) != 2 or pending.get("token") != parts[1]:
+            return Outcome([Reply(ve.NOTICE_ALREADY)])
+        try:
+            _, n = self.events.broadcast(self._actor(ctx), pending["text"], token=pending["token"])
+        except OrgError as exc:
+            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
+        return Outcome([Reply(ve.NOTICE_QUEUED.format(n=n))])
+
+
+def _short(title: str, limit: int = 40) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
