@@ -180,7 +180,8 @@ def _setup_logging(level: str) -> None:
     import logging
 
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick otherwise
 
 
 def main() -> None:

@@ -272,3 +272,75 @@ def test_a_member_sending_a_file_or_a_huge_one_gets_a_clear_answer(tg: FakeTeleg
     tg.user_sends_file("lon.csv", b"x", file_size=50 * 1024 * 1024)  # the size Telegram reports
     assert tg.wait_sent(2)[1].params["text"] == vi.FILE_TOO_LARGE
     assert len(tg.calls_to("getFile")) == 1  # the large file was never fetched
+
+
+def test_reminders_go_out_through_the_bot_api_honouring_429_and_403(tg: FakeTelegram, tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime, time
+
+    from bot.clock import FixedClock
+    from bot.services.events import EventDraft
+    from bot.storage.models import Account
+    from bot.text.when import When
+
+    clock = FixedClock(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
+    settings = load_settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        content_dir=DATA,
+        telegram_token=tg.token,
+        telegram_base_url=tg.base_url,
+    )
+    app = build_app(settings, clock=clock)
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ xã Thanh Miện", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
+    for user, role, name in ((500, "secretary", "Phạm Thị Hoa"), (501, "member", "Nguyễn Văn An"),
+                             (502, "member", "Trần Văn Bình"), (503, "member", "Lê Thị Cúc")):  # fmt: skip
+        app.org.redeem(app.org.create_invite(system, cell, role).code, "telegram", str(user), name)  # type: ignore[arg-type]
+    secretary = app.org.actor_for("telegram", "500")
+    assert secretary is not None
+    draft = EventDraft("conference", "Hội nghị quán triệt", When(date(2026, 4, 13), time(8, 0)), place="Hội trường")
+    event = app.events.create(secretary, draft)
+    tg.fail_next("sendMessage", 429, retry_after=2, chat_id=502)
+    tg.fail_next("sendMessage", 403, description="Forbidden: bot was blocked by the user", chat_id=503)
+    clock._at = datetime(2026, 4, 12, 12, 0, tzinfo=UTC)  # 19:00 the evening before, Hà Nội time
+    with RunningBot(app, tg.base_url):
+        (reminder,) = tg.wait_sent(1, chat_id=501, timeout=10)
+        assert "Đồng chí có tham dự không?" in reminder.params["text"]
+        tg.wait_sent(1, chat_id=500, timeout=10)
+        assert tg.delivered(502) == []  # held back by the 429 ...
+        _wait_until(lambda: _outbox_status(app, "502") == "pending")  # the 429 is recorded: put back
+        clock.advance(seconds=3)
+        tg.wait_for(lambda t: len(t.delivered(502)) == 1, timeout=10)  # ... and sent once it passed
+        attend = _markup(reminder)[0]
+        assert (
+            attend["text"] == "Tham dự"
+            and attend["callback_data"] == f"ev:a:{event.id}:{attend['callback_data'].split(':')[-1]}"
+        )
+        tg.user_presses(tg.bot_messages[max(m for m, v in tg.bot_messages.items() if v["chat"]["id"] == 501)],
+                        attend["callback_data"], user_id=501)  # fmt: skip
+        tg.wait_sent(2, chat_id=501)
+    assert tg.sent(501)[1].params["text"] == "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."
+    assert [len(tg.delivered(u)) for u in (500, 502, 503)] == [1, 1, 0]
+    assert tg.sent(503)[0].status == 403
+    with app.db.session() as s:
+        assert s.get(Account, ("telegram", "503")).unreachable_at is not None  # type: ignore[union-attr]
+    answers = app.events.responses(secretary, event.id)
+    assert [n for n, _ in answers["attend"]] == ["Nguyễn Văn An"]
+
+
+def _outbox_status(app: App, chat_ref: str) -> str | None:
+    from bot.storage.models import Outbox
+
+    with app.db.session() as s:
+        return s.scalar(select(Outbox.status).where(Outbox.chat_ref == chat_ref))
+
+
+def _wait_until(predicate: Any, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.02)

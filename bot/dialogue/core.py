@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections.abc import Callable
@@ -116,7 +117,7 @@ class DialogueCore:
             return Outcome()
         state = self.conversations.load(msg.channel, msg.chat_ref, msg.user_ref)
         actor = self.org.actor_for(msg.channel, msg.user_ref) if self.org else None
-        ctx = Context(self, msg, actor, dict(state))
+        ctx = Context(self, msg, actor, copy.deepcopy(state))
         button = msg.button
         if button is None and (m := _CHOICE_RE.match(msg.text)) and state.get("choices"):
             choices = state["choices"]

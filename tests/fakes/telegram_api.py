@@ -30,6 +30,7 @@ class Call:
     params: dict[str, Any]
     at: float
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    status: int = 200  # what the fake answered
 
 
 @dataclass
@@ -210,6 +211,10 @@ class FakeTelegram:
             calls = [c for c in self.calls if c.method in kinds]
         return [c for c in calls if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)]
 
+    def delivered(self, chat_id: int | None = None) -> list[Call]:
+        """Like ``sent`` but only what the fake accepted (not the calls it answered with an error)."""
+        return [c for c in self.sent(chat_id) if c.status == 200]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method]
@@ -243,10 +248,13 @@ class FakeTelegram:
             return self._reply(request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = path[len(prefix) :]
         params, files = self._params(request)
+        call = Call(method, params, time.time(), files)
         with self._cond:
-            self.calls.append(Call(method, params, time.time(), files))
+            self.calls.append(call)
             self._cond.notify_all()
             failure = self._take_failure(method, params)
+            if failure is not None:
+                call.status = failure.code
         if failure is not None:
             body: dict[str, Any] = {"ok": False, "error_code": failure.code, "description": failure.description}
             if failure.retry_after is not None:

@@ -1,0 +1,189 @@
+"""Events through the dialogue core: creating in one line or step by step, the calendar and .ics files,
+editing, cancelling, answering reminders, and notices — as a secretary and a member would type them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, build_app
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.dialogue.contract import IncomingMessage, Reply
+from bot.dialogue.core import DialogueCore
+from bot.messages import vi
+from bot.messages import vi_events as ve
+from bot.services.org import Actor
+from scheduler.dispatcher import Item, Result
+
+DATA = Path(__file__).resolve().parent / "data" / "content"
+T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00, Wednesday 1 April 2026, Hà Nội
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+
+    async def send(self, item: Item) -> Result:
+        self.items.append(item)
+        return Result("sent")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FixedClock) -> App:
+    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.db'}", content_dir=DATA)
+    return build_app(settings, clock=clock)
+
+
+def say(core: DialogueCore, user: str, text: str = "", button: str | None = None) -> list[Reply]:
+    return core.handle(IncomingMessage("telegram", user, user, text=text, button=button)).replies
+
+
+@pytest.fixture
+def core(app: App) -> DialogueCore:
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ xã Thanh Miện", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
+    for role, user, name in (("secretary", "s", "Phạm Thị Hoa"), ("member", "m", "Nguyễn Văn An")):
+        code = app.org.create_invite(system, cell, role).code  # type: ignore[arg-type]
+        app.org.redeem(code, "telegram", user, name)
+    return app.core("chibo_bot")
+
+
+def test_one_line_creation_is_repeated_and_confirmed(core: DialogueCore) -> None:
+    (confirm,) = say(core, "s", "/taosukien Hội nghị quán triệt NQ TW2 | 08h00 13/4/2026 | Hội trường xã")
+    assert "08:00, Thứ Hai, ngày 13/4/2026" in confirm.text and "Hội trường xã" in confirm.text
+    assert "Chi bộ thôn 1" in confirm.text and "19:00, 1 ngày trước" in confirm.text
+    assert [b.data for b in confirm.buttons] == ["ev:ok", "ev:fix", "ev:no"]
+    (done,) = say(core, "s", button="ev:ok")
+    assert done.text.startswith("Đã tạo sự kiện số 1")
+    (twice,) = say(core, "s", button="ev:ok")  # pressed twice: created once
+    assert "đã được xử lý" in twice.text
+    (calendar,) = say(core, "m", "/lich")
+    assert "1. Hội nghị quán triệt NQ TW2" in calendar.text and calendar.text.count("Hội nghị quán triệt") == 1
+
+
+def test_step_by_step_with_a_date_typed_wrong_then_right(core: DialogueCore) -> None:
+    (kind,) = say(core, "s", "/taosukien")
+    assert kind.text == ve.ASK_KIND
+    (title,) = say(core, "s", "1")  # the numbered choice: a conference
+    assert title.text == ve.ASK_TITLE
+    say(core, "s", "Sinh hoạt chi bộ tháng 4")
+    (again,) = say(core, "s", "thứ Ba 13/4/2026 8h")
+    assert "Thứ Hai" in again.text and "gõ lại" in again.text  # 13/4/2026 is a Monday: asked again
+    (place,) = say(core, "s", "14h30 chieu thu hai 13/4/2026")
+    assert place.text == ve.ASK_PLACE
+    (confirm,) = say(core, "s", "không")
+    assert "14:30, Thứ Hai, ngày 13/4/2026" in confirm.text and "Địa điểm" not in confirm.text
+    say(core, "s", button="ev:ok")
+
+
+def test_an_essay_deadline_and_a_monthly_meeting(core: DialogueCore) -> None:
+    (confirm,) = say(core, "s", "/taosukien Nộp bài thu hoạch | trước ngày 15/4/2026")
+    assert "Hạn nộp: Nộp bài thu hoạch" in confirm.text and "hết Thứ Tư, ngày 15/4/2026" in confirm.text
+    say(core, "s", button="ev:ok")
+    (confirm,) = say(core, "s", "/taosukien Sinh hoạt chi bộ | 19h30 ngày mùng 5 hằng tháng | Nhà văn hoá thôn")
+    assert "19:30 ngày 5 hằng tháng" in confirm.text
+    say(core, "s", button="ev:ok")
+    (calendar,) = say(core, "m", "/lich")
+    assert calendar.text.index("Sinh hoạt chi bộ") < calendar.text.index("Nộp bài thu hoạch")  # 5/4 before 15/4
+    assert "định kỳ ngày 5 hằng tháng" in calendar.text
+
+
+def test_a_past_time_is_refused(core: DialogueCore) -> None:
+    (reply,) = say(core, "s", "/taosukien Hội nghị | 8h 13/3/2026 | Hội trường")
+    assert reply.text == ve.IN_THE_PAST
+
+
+def test_the_calendar_file_for_a_phone(core: DialogueCore) -> None:
+    say(core, "s", "/taosukien Hội nghị quán triệt, học tập | 08h00 13/4/2026 | Hội trường xã")
+    say(core, "s", button="ev:ok")
+    (calendar,) = say(core, "m", "/lich")
+    (reply,) = say(core, "m", button=calendar.buttons[0].data)
+    (file,) = reply.attachments
+    text = file.content.decode()
+    assert file.filename == "su-kien-1.ics" and file.mime_type == "text/calendar"
+    assert "DTSTART:20260413T010000Z" in text and "SUMMARY:Hội nghị quán triệt\\, học tập" in text
+    assert "LOCATION:Hội trường xã" in text and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_members_cannot_create_and_do_not_see_secretary_commands(core: DialogueCore) -> None:
+    (reply,) = say(core, "m", "/taosukien Họp | 8h 13/4/2026")
+    assert reply.text == vi.DENIED
+    (help_,) = say(core, "m", "/huongdan")
+    assert "/lich" in help_.text and "/taosukien" not in help_.text and "/thongbao" not in help_.text
+    (help_s,) = say(core, "s", "/huongdan")
+    assert "/taosukien" in help_s.text and "/thongbao" in help_s.text
+
+
+def test_edit_time_is_confirmed_and_cancel_is_confirmed(core: DialogueCore) -> None:
+    say(core, "s", "/taosukien Hội nghị | 08h00 13/4/2026 | Hội trường")
+    say(core, "s", button="ev:ok")
+    (what,) = say(core, "s", "/suasukien 1")
+    assert [b.data for b in what.buttons] == ["ev:e:1:t", "ev:e:1:p", "ev:e:1:n", "ev:e:1:m"]
+    say(core, "s", button="ev:e:1:t")
+    (ask,) = say(core, "s", "14h 14/4/2026")
+    assert "14:00, Thứ Ba, ngày 14/4/2026" in ask.text
+    (done,) = say(core, "s", button="ev:eok")
+    assert "Đã cập nhật" in done.text and "14:00" in done.text
+    say(core, "s", button="ev:e:1:m")
+    (bad,) = say(core, "s", "hôm qua")
+    assert "chưa hiểu" in bad.text
+    (moments,) = say(core, "s", "1 ngày 20h, 30 phút")
+    assert "20:00, 1 ngày trước; 30 phút trước" in moments.text
+    (ask_cancel,) = say(core, "s", "/huysukien 1")
+    (cancelled,) = say(core, "s", button=ask_cancel.buttons[0].data)
+    assert cancelled.text.startswith("Đã huỷ “Hội nghị”")
+    assert say(core, "m", "/lich")[0].text == ve.NO_EVENTS
+
+
+def test_answering_a_reminder_attend_twice_and_absent_with_a_reason(
+    app: App, core: DialogueCore, clock: FixedClock
+) -> None:
+    say(core, "s", "/taosukien Hội nghị | 08h00 13/4/2026 | Hội trường")
+    say(core, "s", button="ev:ok")
+    recorder = Recorder()
+    delivery = app.delivery({"telegram": recorder})
+    clock._at = datetime(2026, 4, 12, 12, 0, tzinfo=UTC)  # 19:00 the evening before
+    asyncio.run(delivery.tick())
+    member_item = next(i for i in recorder.items if i.chat_ref == "m")
+    attend, absent = (data for _, data in member_item.buttons)
+    first = core.handle(IncomingMessage("telegram", "m", "m", button=attend))
+    assert first.replies[0].text == ve.WILL_ATTEND
+    second = core.handle(IncomingMessage("telegram", "m", "m", button=attend))
+    assert second.replies == [] and second.notice == ve.ALREADY_ANSWERED
+    (ask,) = say(
+        core,
+        "s",
+        button=next(d for _, d in next(i for i in recorder.items if i.chat_ref == "s").buttons if d.startswith("ev:x")),
+    )
+    assert ask.text == ve.ASK_REASON
+    (noted,) = say(core, "s", "Đi công tác tỉnh")
+    assert "Đi công tác tỉnh" in noted.text
+    (answers,) = say(core, "s", "/thamdu 1")
+    assert "Tham dự: 1/2: Nguyễn Văn An" in answers.text and "Vắng: 1: Phạm Thị Hoa (Đi công tác tỉnh)" in answers.text
+
+
+def test_a_notice_is_previewed_confirmed_once_and_reported(app: App, core: DialogueCore) -> None:
+    (preview,) = say(core, "s", "/thongbao Chi bộ họp lúc 19h30 tối nay tại nhà văn hoá.")
+    assert "gửi tới 2 đồng chí" in preview.text and "19h30 tối nay" in preview.text
+    send = preview.buttons[0].data
+    (queued,) = say(core, "s", button=send)
+    assert queued.text == ve.NOTICE_QUEUED.format(n=2)
+    (again,) = say(core, "s", button=send)
+    assert again.text == ve.NOTICE_ALREADY
+    recorder = Recorder()
+    asyncio.run(app.delivery({"telegram": recorder}).tick())
+    texts = [(i.chat_ref, i.text) for i in recorder.items]
+    assert sum(1 for c, t in texts if t.startswith("📣 Thông báo của Chi bộ thôn 1")) == 2
+    report = next(t for c, t in texts if c == "s" and t.startswith("Kết quả gửi"))
+    assert "Đã nhận: 2/2" in report and "Không liên lạc được: 0" in report
