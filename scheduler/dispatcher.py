@@ -107,7 +107,10 @@ class Dispatcher:
         self._batch = batch
         self._max_attempts = max_attempts
         self._concurrency = concurrency
-        self._overall = _Window(self.limits.per_second, self.limits.window)
+        # Sends are spaced evenly rather than in bursts: a server counting any one-second window then never sees
+        # more than the limit, even when requests reach it a little out of step.
+        self._spacing = self.limits.window / self.limits.per_second
+        self._next_send = 0.0
         self._groups: dict[str, _Window] = {}
         self._paused_until: datetime | None = None
         self._lock = asyncio.Lock()
@@ -253,15 +256,15 @@ class Dispatcher:
         group = self._groups.get(item.chat_ref) if item.chat_ref.startswith("-") else None
         if item.chat_ref.startswith("-") and group is None:
             group = self._groups[item.chat_ref] = _Window(self.limits.group_per_minute, 60.0)
-        while True:
-            now = time.monotonic()
-            wait = max(self._overall.wait_time(now), group.wait_time(now) if group else 0.0)
-            if wait <= 0:
-                self._overall.times.append(now)
-                if group is not None:
-                    group.times.append(now)
-                return
+        while group is not None and (wait := group.wait_time(time.monotonic())) > 0:
             await asyncio.sleep(wait)
+        now = time.monotonic()
+        at = max(now, self._next_send)
+        self._next_send = at + self._spacing
+        if group is not None:
+            group.times.append(at)
+        if at > now:
+            await asyncio.sleep(at - now)
 
     async def _send(self, item: Item) -> Result:
         sender = self.senders.get(item.channel)

@@ -156,7 +156,7 @@ def test_answering_a_reminder_attend_twice_and_absent_with_a_reason(
     clock._at = datetime(2026, 4, 12, 12, 0, tzinfo=UTC)  # 19:00 the evening before
     asyncio.run(delivery.tick())
     member_item = next(i for i in recorder.items if i.chat_ref == "m")
-    attend, absent = (data for _, data in member_item.buttons)
+    attend, _absent = (data for _, data in member_item.buttons)
     first = core.handle(IncomingMessage("telegram", "m", "m", button=attend))
     assert first.replies[0].text == ve.WILL_ATTEND
     second = core.handle(IncomingMessage("telegram", "m", "m", button=attend))

@@ -6,6 +6,7 @@ polls until an update arrives, records every call, and can be told to answer 429
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import json
@@ -45,8 +46,11 @@ class _Failure:
 class FakeTelegram:
     """``with FakeTelegram() as tg:`` → ``tg.base_url`` for PTB; ``tg.user_says(...)``; ``tg.sent()``."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+    def __init__(self, token: str = "123456:TEST-TOKEN", *, max_per_second: int | None = None) -> None:
         self.token = token
+        # Like the real server: more than this many sends in any one second are answered 429 retry_after 1.
+        self.max_per_second = max_per_second
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
@@ -252,7 +256,7 @@ class FakeTelegram:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
-            failure = self._take_failure(method, params)
+            failure = self._take_failure(method, params) or self._over_limit(method, call.at)
             if failure is not None:
                 call.status = failure.code
         if failure is not None:
@@ -270,6 +274,16 @@ class FakeTelegram:
             body = {"ok": False, "error_code": 400, "description": f"Bad Request: {exc.args[0]} is required"}
             return self._reply(request, 400, body)
         return self._reply(request, 200, {"ok": True, "result": result})
+
+    def _over_limit(self, method: str, at: float) -> _Failure | None:
+        if self.max_per_second is None or not method.startswith("send"):
+            return None
+        while self._recent_sends and at - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.max_per_second:
+            return _Failure(method, 429, "Too Many Requests: retry after 1", 1, None)
+        self._recent_sends.append(at)
+        return None
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
         for i, f in enumerate(self._failures):
