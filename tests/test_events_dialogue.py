@@ -187,3 +187,40 @@ def test_a_notice_is_previewed_confirmed_once_and_reported(app: App, core: Dialo
     assert sum(1 for c, t in texts if t.startswith("📣 Thông báo của Chi bộ thôn 1")) == 2
     report = next(t for c, t in texts if c == "s" and t.startswith("Kết quả gửi"))
     assert "Đã nhận: 2/2" in report and "Không liên lạc được: 0" in report
+
+
+def test_on_a_channel_without_buttons_a_reminder_is_answered_with_its_number(app: App, clock: FixedClock) -> None:
+    import io
+
+    from bot.channels.console import ConsoleSender
+
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ thôn 2", "cell", committee).id
+    app.org.redeem(app.org.create_invite(system, cell, "secretary").code, "console", "me", "Phạm Thị Hoa")
+    secretary = app.org.actor_for("console", "me")
+    assert secretary is not None
+    from datetime import date, time
+
+    from bot.services.events import EventDraft
+    from bot.text.when import When
+
+    app.events.create(secretary, EventDraft("conference", "Hội nghị", When(date(2026, 4, 13), time(8, 0))))
+    out = io.StringIO()
+    clock._at = datetime(2026, 4, 12, 12, 0, tzinfo=UTC)
+    asyncio.run(app.delivery({"console": ConsoleSender(app.conversations, out)}).tick())
+    assert "1. Tham dự" in out.getvalue() and "2. Vắng (lý do)" in out.getvalue()
+    core = app.core()
+    (reply,) = core.handle(IncomingMessage("console", "me", "me", text="1")).replies
+    assert reply.text == ve.WILL_ATTEND
+
+
+def test_an_admin_sets_a_report_deadline_for_secretaries_only(app: App, core: DialogueCore) -> None:
+    committee = next(u.id for u in app.org.units(Actor.system()) if u.parent_id is None)
+    app.org.redeem(app.org.create_invite(Actor.system(), committee, "admin").code, "telegram", "a", "Lê Văn Quản")
+    (confirm,) = say(core, "a", "/taosukien Báo cáo kết quả học tập | trước 11h00, ngày 20/4/2026 | | chỉ bí thư")
+    assert "Hạn nộp: Báo cáo kết quả học tập" in confirm.text and "chỉ bí thư các chi bộ" in confirm.text
+    assert "11:00, Thứ Hai, ngày 20/4/2026" in confirm.text
+    say(core, "a", button="ev:ok")
+    assert "Báo cáo kết quả học tập" in say(core, "s", "/lich")[0].text
+    assert say(core, "m", "/lich")[0].text == ve.NO_EVENTS

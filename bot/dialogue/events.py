@@ -32,6 +32,7 @@ from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrenc
 
 NO_PLACE = {"khong", "k", "ko", "chua", "chua co", "-", "bo qua"}
 DONE = "Yêu cầu này đã được xử lý."
+SECRETARIES_ONLY = {"chi bi thu", "bi thu", "chi bi thu chi bo", "cac bi thu", "gui bi thu"}
 
 
 class EventsFeature:
@@ -107,7 +108,11 @@ class EventsFeature:
         kind, topic = guess_kind(title)
         draft: dict[str, Any] = {"kind": kind, "topic": topic, "title": title}
         draft["place"] = parts[2] if len(parts) > 2 and fold(parts[2]) not in NO_PLACE else None
-        draft["notes"] = " | ".join(parts[3:]) or None
+        extra = [p for p in parts[3:] if p]
+        if extra and fold(extra[-1]) in SECRETARIES_ONLY:
+            draft["audience_role"] = "secretary"
+            extra.pop()
+        draft["notes"] = " | ".join(extra) or None
         try:
             draft.update(self._read_time(parts[1], kind))
         except WhenError as exc:
@@ -173,8 +178,8 @@ class EventsFeature:
             when_text = "hết " + when_text
         moments = [describe_moment(m) for m in DEFAULT_REMINDERS[draft["kind"]]]
         ctx.state["event_draft"] = draft
-        text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments,
-                                self._unit_name(actor))  # fmt: skip
+        audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
+        text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)
         buttons = (Button(ve.CONFIRM, "ev:ok"), Button(ve.FIX, "ev:fix"), Button(ve.CANCEL, "ev:no"))
         return Outcome([Reply(text, buttons)])
 
@@ -195,6 +200,7 @@ class EventsFeature:
                     place=draft.get("place"),
                     notes=draft.get("notes"),
                     topic=draft.get("topic"),
+                    audience_role=draft.get("audience_role"),
                 ),
             )
         except OrgError as exc:
