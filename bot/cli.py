@@ -20,8 +20,38 @@ if TYPE_CHECKING:
 app = typer.Typer(help="chibo — trợ lý học tập nghị quyết cho chi bộ.", no_args_is_help=True, add_completion=False)
 content_app = typer.Typer(help="Nội dung hỏi - đáp và thuật ngữ.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+plan_app = typer.Typer(help="Kế hoạch: đọc ra các việc có hạn và hội nghị.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("extract")
+def plan_extract(
+    file: Annotated[Path, typer.Argument(help="Kế hoạch: .docx, .pdf, .txt hoặc .md.")],
+    as_json: Annotated[bool, typer.Option("--json", help="In danh sách JSON (date, time, kind, title, text).")] = False,
+) -> None:
+    """Đọc một kế hoạch và in các hội nghị, hạn nộp có ngày tháng."""
+    from bot.documents import DocumentError, read_document
+    from bot.plans.extract import extract_actions
+
+    if not file.is_file():
+        typer.echo(f"Không tìm thấy tệp {file}.", err=True)
+        raise typer.Exit(1)
+    try:
+        text = read_document(file.name, file.read_bytes())
+    except DocumentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    actions = extract_actions(text)
+    if as_json:
+        typer.echo(json.dumps([a.as_json() for a in actions], ensure_ascii=False, indent=2))
+        return
+    if not actions:
+        typer.echo("Không thấy việc nào có ngày tháng cụ thể.")
+    for a in actions:
+        when = a.date.strftime("%d/%m/%Y") + (a.time.strftime(" %H:%M") if a.time else "")
+        typer.echo(f"{when:17} {'hội nghị' if a.kind == 'conference' else 'hạn':9} {a.title}")
 
 
 def _add_org_commands() -> None:
