@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
+from bot.dialogue.plans import PlansFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.services.conversations import ConversationStore
 from bot.services.events import EventService
@@ -38,12 +39,14 @@ class App:
     def core(self, bot_username: str = "") -> DialogueCore:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
+        plans = PlansFeature(self.events, self.clock, self.settings.zone)
         return DialogueCore(
             self.qa,
             self.conversations,
             bot_username,
             org=self.org,
-            features=(members.feature(), events.feature()),
+            # Plans before members: a .txt file with dates is a plan, one without is a roster.
+            features=(plans.feature(), members.feature(), events.feature()),
         )
 
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:

@@ -224,3 +224,48 @@ def test_an_admin_sets_a_report_deadline_for_secretaries_only(app: App, core: Di
     say(core, "a", button="ev:ok")
     assert "Báo cáo kết quả học tập" in say(core, "s", "/lich")[0].text
     assert say(core, "m", "/lich")[0].text == ve.NO_EVENTS
+
+
+def test_a_plan_file_becomes_events_the_secretary_ticks(core: DialogueCore, app: App) -> None:
+    from docx import Document
+
+    from bot.dialogue.contract import Attachment
+
+    document = Document()
+    for line in (
+        "KẾ HOẠCH học tập Nghị quyết",
+        "Thực hiện Kế hoạch số 48-KH/TU, ngày 13/02/2026 của Ban Thường vụ Tỉnh ủy;",
+        "1. Hội nghị quán triệt",
+        "Thời gian: bắt đầu từ 08h00, thứ Hai, ngày 13/4/2026.",
+        "2. Các đồng chí đảng viên viết bài thu hoạch nộp về chi bộ trước ngày 15/4/2026.",
+        "3. Báo cáo kết quả trước ngày 20/3/2026.",
+    ):
+        document.add_paragraph(line)
+    import io
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    plan = Attachment("ke-hoach.docx", buffer.getvalue())
+    (card,) = core.handle(IncomingMessage("telegram", "s", "s", attachment=plan)).replies
+    assert "Tôi tìm thấy 2 việc" in card.text and "Bỏ qua 1 việc đã qua ngày" in card.text
+    assert "☑ 1. Hội nghị 08:00 13/04/2026: Hội nghị quán triệt" in card.text
+    assert [b.data for b in card.buttons] == ["pl:t:0", "pl:t:1", "pl:ok", "pl:no"]
+    (unticked,) = say(core, "s", button="pl:t:0")
+    assert unticked.edit and "☐ 1." in unticked.text and unticked.buttons[2].label == "Tạo 1 sự kiện đã chọn"
+    (done,) = say(core, "s", button="pl:ok")
+    assert done.text.startswith("Đã tạo 1 sự kiện")
+    assert say(core, "s", button="pl:ok")[0].text == "Yêu cầu này đã được xử lý."
+    (calendar,) = say(core, "m", "/lich")
+    assert "bài thu hoạch" in calendar.text and "Hội nghị quán triệt" not in calendar.text
+    # A member's file is not read as a plan.
+    (reply,) = core.handle(IncomingMessage("telegram", "m", "m", attachment=plan)).replies
+    assert reply.text == vi.FILE_NOT_EXPECTED
+
+
+def test_a_pasted_plan(core: DialogueCore) -> None:
+    (card,) = say(
+        core, "s", "/kehoach Hội nghị sơ kết lúc 14h00 ngày 22/4/2026 tại hội trường. Gửi báo cáo trước ngày 25/4/2026."
+    )
+    assert "Tôi tìm thấy 2 việc" in card.text
+    (done,) = say(core, "s", "3")  # the numbered choice "Tạo 2 sự kiện đã chọn"
+    assert done.text.startswith("Đã tạo 2 sự kiện")

@@ -60,7 +60,8 @@ class Feature:
     commands: tuple[Command, ...] = ()
     buttons: dict[str, Handler] = field(default_factory=dict)  # prefix before ":" → handler of the rest
     flows: dict[str, Handler] = field(default_factory=dict)  # state["flow"] → handler of the next text
-    attachment: Handler | None = None  # a file sent in a private chat
+    # A file sent in a private chat; returns None for a file that is not its kind, so the next feature looks.
+    attachment: Callable[[Context, str], Outcome | None] | None = None
     intercept: Callable[[Context, str], Outcome | None] | None = None  # plain text, before it is a question
 
 
@@ -94,7 +95,7 @@ class DialogueCore:
         self._commands: dict[str, Command] = {}
         self._buttons: dict[str, Handler] = {}
         self._flows: dict[str, Handler] = {}
-        self._attachment: Handler | None = None
+        self._attachments: list[Callable[[Context, str], Outcome | None]] = []
         self._intercepts: list[Callable[[Context, str], Outcome | None]] = []
         for feature in (Feature(COMMANDS), *features):
             self.commands.extend(feature.commands)
@@ -104,7 +105,8 @@ class DialogueCore:
                     self._commands[name] = command
             self._buttons.update(feature.buttons)
             self._flows.update(feature.flows)
-            self._attachment = feature.attachment or self._attachment
+            if feature.attachment is not None:
+                self._attachments.append(feature.attachment)
             if feature.intercept is not None:
                 self._intercepts.append(feature.intercept)
 
@@ -147,8 +149,11 @@ class DialogueCore:
         msg = ctx.msg
         text = msg.text.strip()
         if msg.attachment is not None:  # a caption on a file is not a question
-            if msg.private and self._attachment is not None:
-                return self._attachment(ctx, "")
+            if msg.private:
+                for handler in self._attachments:
+                    if (outcome := handler(ctx, "")) is not None:
+                        return outcome
+                return Outcome([Reply(vi.FILE_NOT_EXPECTED)])
             return Outcome([Reply(vi.NOT_TEXT)])
         m = _COMMAND_RE.match(text)
         if m:

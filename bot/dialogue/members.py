@@ -249,9 +249,11 @@ class MembersFeature:
 
     # -- roster files ----------------------------------------------------------------------------------
 
-    def roster_file(self, ctx: Context, _: str) -> Outcome:
+    def roster_file(self, ctx: Context, _: str) -> Outcome | None:
         attachment = ctx.msg.attachment
         assert attachment is not None
+        if not attachment.filename.lower().endswith((".csv", ".xlsx", ".txt")):
+            return None  # not a roster
         actor = ctx.actor
         if actor is None or actor.role not in ("secretary", "admin"):
             return Outcome([Reply(vm.FILE_NOT_EXPECTED)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.messages import vi
 from bot.services.org import InviteView, MemberView, RosterRow, UnitView
 
 ROLE = {"member": "đảng viên", "secretary": "bí thư chi bộ", "admin": "cán bộ đảng ủy (quản trị)"}
@@ -63,7 +64,7 @@ ERASE_ASK = (
 )
 ERASE_CONFIRM = "Xoá dữ liệu"
 ERASED = "Đã xoá dữ liệu cá nhân của đảng viên này."
-FILE_NOT_EXPECTED = "Tôi chưa dùng được tệp này. Đồng chí gõ câu hỏi bằng chữ giúp tôi."
+FILE_NOT_EXPECTED = vi.FILE_NOT_EXPECTED
 ROSTER_CONFIRM = "Tạo mã mời"
 ORG_ERRORS = {
     "unknown_unit": "Không có đơn vị mã {unit_id}. Đồng chí xem mã đơn vị bằng /donvi.",
