@@ -157,6 +157,51 @@ def content_check(
     typer.echo(vi.CONTENT_OK.format(qa=qa, terms=len(content.entries) - qa))
 
 
+@content_app.command("import")
+def content_import(
+    file: Annotated[Path, typer.Argument(help="Tài liệu hỏi - đáp hoặc thuật ngữ: .docx, .pdf, .txt, .md.")],
+    kind: Annotated[str, typer.Option("--kind", help="qa (hỏi - đáp) hoặc glossary (thuật ngữ).")],
+    source: Annotated[Optional[str], typer.Option("--source", help="Tên tài liệu ghi ở dòng Nguồn.")] = None,  # noqa: UP045
+    out: Annotated[Optional[Path], typer.Option("--out", help="Tệp YAML ghi ra; bỏ trống: in ra màn hình.")] = None,  # noqa: UP045
+    prefix: Annotated[str, typer.Option("--prefix", help="Tiền tố cho mã mục, ví dụ hd14.")] = "",
+) -> None:
+    """Chuyển tài liệu hỏi - đáp / thuật ngữ thành nội dung; báo những dòng chưa đọc được."""
+    from bot.documents import DocumentError, read_lines
+    from bot.knowledge.importer import check_output, import_booklet
+
+    if kind not in ("qa", "glossary"):
+        typer.echo("--kind phải là qa hoặc glossary.", err=True)
+        raise typer.Exit(1)
+    if not file.is_file():
+        typer.echo(f"Không tìm thấy tệp {file}.", err=True)
+        raise typer.Exit(1)
+    try:
+        lines = read_lines(file.name, file.read_bytes())
+    except DocumentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    title = next((ln.text for ln in lines if len(ln.text) > 10), file.stem)
+    if len(lines) > 500 and sys.stderr.isatty():
+        with typer.progressbar(length=len(lines), label="Đang đọc", file=sys.stderr) as bar:
+            result = import_booklet(lines, kind, source or title, prefix=prefix, progress=lambda i: bar.update(1))  # type: ignore[arg-type]
+    else:
+        result = import_booklet(lines, kind, source or title, prefix=prefix)  # type: ignore[arg-type]
+    for line in result.summary():
+        typer.echo(line, err=True)
+    problems = check_output(result)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if not result.entries:
+        typer.echo("Không nhận ra mục nào; kiểm tra lại loại tài liệu (--kind).", err=True)
+        raise typer.Exit(1)
+    if out is None:
+        typer.echo(result.yaml())
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(result.yaml(), encoding="utf-8")
+        typer.echo(f"Đã ghi {out}.", err=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Áp dụng các bản cập nhật cấu trúc cơ sở dữ liệu (Alembic)."""

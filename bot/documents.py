@@ -7,8 +7,10 @@ it cannot read (wrong type, damaged, scanned PDF without text).
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = (".txt", ".md", ".docx", ".pdf")
@@ -78,3 +80,60 @@ def _pdf(content: bytes) -> str:
     except (PdfReadError, ValueError, OSError, KeyError) as exc:
         raise DocumentError("Tệp PDF này bị hỏng hoặc không đọc được.") from exc
     return "\n\n".join(pages)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line (a paragraph in Word) with its number in the document and whether it is set in bold."""
+
+    number: int
+    text: str
+    bold: bool = False
+
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?\s*(?:[-–]\s*)?$", re.I)
+
+
+def read_lines(filename: str, content: bytes) -> list[Line]:
+    """The document's lines with bold marked where the format says so (Word runs, Markdown ``**``), without
+    page numbers and without the running headers and footers a PDF repeats on every page."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".docx":
+        lines = _docx_lines(content)
+    else:
+        text = read_document(filename, content)
+        lines = []
+        for i, raw in enumerate(text.split("\n"), 1):
+            line = raw.strip()
+            bold = False
+            if suffix == ".md":
+                line = re.sub(r"^#+\s*", "", line)
+                if len(line) > 4 and line.startswith("**") and line.endswith("**"):
+                    line, bold = line[2:-2].strip(), True
+            lines.append(Line(i, line, bold))
+    lines = [ln for ln in lines if ln.text and not _PAGE_NUMBER.match(ln.text)]
+    if suffix == ".pdf":
+        counts: dict[str, int] = {}
+        for ln in lines:
+            counts[ln.text] = counts.get(ln.text, 0) + 1
+        pages = content.count(b"/Type /Page") or content.count(b"/Type/Page") or 1
+        repeated = {t for t, n in counts.items() if n >= 3 and n >= pages // 2 and len(t) < 100}
+        lines = [ln for ln in lines if ln.text not in repeated]
+    return [Line(ln.number, unicodedata.normalize("NFC", " ".join(ln.text.split())), ln.bold) for ln in lines]
+
+
+def _docx_lines(content: bytes) -> list[Line]:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(io.BytesIO(content))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise DocumentError("Tệp Word này bị hỏng hoặc không phải .docx.") from exc
+    lines = []
+    for i, paragraph in enumerate(document.paragraphs, 1):
+        runs = [r for r in paragraph.runs if r.text.strip()]
+        style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+        bold = bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
+        lines.append(Line(i, paragraph.text, bold))
+    return lines
