@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.dialogue.booklets import BookletsFeature
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
@@ -40,14 +41,25 @@ class App:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
+        booklets = BookletsFeature(self.settings.content_dir, self.reload_content)
         return DialogueCore(
             self.qa,
             self.conversations,
             bot_username,
             org=self.org,
-            # Plans before members: a .txt file with dates is a plan, one without is a roster.
-            features=(plans.feature(), members.feature(), events.feature()),
+            # Files go to the first feature that reads them: an admin's booklet, then a plan (a .txt file with
+            # dates), then a roster.
+            features=(booklets.feature(), plans.feature(), members.feature(), events.feature()),
         )
+
+    def reload_content(self) -> int:
+        """Load the content folder again and swap the index in place; returns the number of entries."""
+        knowledge = load_knowledge(self.settings.content_dir)
+        for problem in knowledge.content.problems:
+            log.warning("content: %s", problem)
+        self.knowledge = knowledge
+        self.qa.index = knowledge.index
+        return len(knowledge.content.entries)
 
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
         """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""

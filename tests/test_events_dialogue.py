@@ -269,3 +269,38 @@ def test_a_pasted_plan(core: DialogueCore) -> None:
     assert "Tôi tìm thấy 2 việc" in card.text
     (done,) = say(core, "s", "3")  # the numbered choice "Tạo 2 sự kiện đã chọn"
     assert done.text.startswith("Đã tạo 2 sự kiện")
+
+
+def test_an_admin_sends_a_booklet_and_it_is_answered_at_once(tmp_path: Path, clock: FixedClock) -> None:
+    import shutil
+
+    from bot.dialogue.contract import Attachment
+
+    content = tmp_path / "content"
+    shutil.copytree(DATA, content)
+    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'b.db'}", content_dir=content)
+    app = build_app(settings, clock=clock)
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ xã Thanh Miện", "committee").id
+    app.org.redeem(app.org.create_invite(system, committee, "admin").code, "telegram", "a", "Lê Văn Quản")
+    core = app.core()
+    booklet = "\n".join(
+        [
+            "TÀI LIỆU HỎI - ĐÁP THỬ",
+            "Câu 1: Phong trào thi đua Dân vận khéo được phát động ở đâu?",
+            "Trả lời: Ở mọi chi bộ của xã.",
+            "Câu 2: Ai phụ trách tủ sách pháp luật của thôn?",
+            "Trả lời: Chi hội phụ nữ thôn.",
+            "Câu 3: Nhà văn hoá thôn mở cửa giờ nào?",
+            "Trả lời: Từ 7 giờ đến 21 giờ hằng ngày.",
+        ]
+    ).encode()
+    before = say(core, "a", "nhà văn hoá thôn mở cửa giờ nào")[0]
+    assert "Giờ mở cửa" not in before.text and "21 giờ" not in before.text
+    (ask,) = core.handle(IncomingMessage("telegram", "a", "a", attachment=Attachment("hoi-dap.txt", booklet))).replies
+    assert "nhận ra 3 câu hỏi - đáp" in ask.text
+    (done,) = say(core, "a", button="bk:ok")
+    assert done.text.startswith("Đã đưa vào nội dung")
+    (answer,) = say(core, "a", "nha van hoa thon mo cua may gio")
+    assert "Từ 7 giờ đến 21 giờ hằng ngày." in answer.text
+    assert (content / "qa" / "nhap-hoi-dap.yaml").exists()

@@ -98,6 +98,10 @@ FORMS = [
     ("Các cấp ủy xây dựng chương trình hành động, hoàn thành trong quý I/2026.", date(2026, 3, 31), None, "deadline"),
     ("Hội nghị bắt đầu lúc 14 giờ 00 phút ngày 12/5/2026.", date(2026, 5, 12), time(14, 0), "conference"),
     ("Sinh hoạt chi bộ ngày 05/5/2026, lúc 19h30.", date(2026, 5, 5), time(19, 30), "conference"),
+    ("Sơ kết, báo cáo kết quả 6 tháng đầu năm 2026.", date(2026, 6, 30), None, "deadline"),
+    ("Các chi bộ gửi báo cáo chậm nhất vào ngày 20-4-2026.", date(2026, 4, 20), None, "deadline"),
+    ("Tổ chức hội nghị vào sáng ngày 15/3/2026 tại hội trường.", date(2026, 3, 15), None, "conference"),
+    ("Hoàn thành trước 30/6/2026.", date(2026, 6, 30), None, "deadline"),
 ]  # fmt: skip
 
 
@@ -122,6 +126,8 @@ def test_dates_that_are_not_actions_are_left_out() -> None:
             "Căn cứ Quyết định số 123/QĐ-UBND ngày 05/3/2026;",
             "Theo Hướng dẫn 15-HD/BTGDVTW, ngày 7/4/2026 về việc học tập;",
             "Kết luận ngày 10/01/2026 của Bộ Chính trị về công tác tuyên truyền.",
+            "Thực hiện Công văn số 1234/UBND-VP ngày 02/3/2026 về việc học tập;",
+            "Quy định số 144-QĐ/TW ban hành ngày 09/5/2024;",
             "Kỷ niệm 96 năm Ngày thành lập Đảng (03/02/1930 - 03/02/2026).",
             "Các chi bộ báo cáo trước ngày 28/02/2026.",
         ]

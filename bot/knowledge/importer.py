@@ -210,8 +210,9 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
             progress(i)
         text = _NUMBERING.sub("", line.text)
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        colon = _TERM_COLON.match(text)
-        dash = _TERM_DASH.match(text)
+        qa_marker = bool(_QUESTION_MARK.match(text) or _ASK.match(text) or _ANSWER.match(text))
+        colon = None if qa_marker or text.endswith("?") else _TERM_COLON.match(text)
+        dash = None if qa_marker or text.endswith("?") or i == 0 else _TERM_DASH.match(text)
         if line.bold and len(text.split()) <= 14 and not text.endswith((".", "?")) and nxt is not None and not nxt.bold:
             current = _Draft([text], line=line.number)
             drafts.append(current)

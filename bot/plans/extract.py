@@ -106,6 +106,7 @@ _MONTH_RE = re.compile(
 _QUARTER_RE = re.compile(
     r"\b(?P<part>dau\s+|cuoi\s+|giua\s+)?quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:[/-]|\s+nam)\s*(?P<y>\d{4})"
 )
+_HALF_YEAR_RE = re.compile(r"\b6\s+thang\s+(?P<part>dau|cuoi)\s+nam\s+(?P<y>\d{4})")
 _TIME_RE = re.compile(
     r"(?<![\d/])(?P<h>\d{1,2})\s*(?:h|g|gio)\s*(?P<min>\d{2})?(?:\s*(?:phut|p|'))?(?![\d/a-z])"
     r"|(?<![\d/])(?P<h2>\d{1,2}):(?P<min2>\d{2})(?![\d/])"
@@ -244,6 +245,11 @@ def _dates(sentence: str, year_hint: int | None) -> list[_Found]:
         month = q * 3 - (2 if (m["part"] or "").startswith("dau") else 1 if (m["part"] or "").startswith("giua") else 0)
         hint = _period_is_deadline(folded[max(0, m.start() - 150) : m.start()])
         found.append(_Found(m.start(), m.end(), date(y, month, calendar.monthrange(y, month)[1]), None, hint))
+    for m in _HALF_YEAR_RE.finditer(folded):
+        y = int(m["y"])
+        day = date(y, 6, 30) if m["part"] == "dau" else date(y, 12, 31)
+        hint = _period_is_deadline(folded[max(0, m.start() - 150) : m.start()])
+        found.append(_Found(m.start(), m.end(), day, None, hint))
     found.sort(key=lambda f: f.start)
     return found
 

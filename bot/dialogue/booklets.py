@@ -1,0 +1,92 @@
+"""An admin sends the Q&A or terminology booklet in chat: the bot says what it recognised and, once
+confirmed, writes it into the content folder and reloads the index — live without a restart.
+
+The content is shared by the whole installation (one committee and the cells below it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.dialogue.contract import Button, Outcome, Reply
+from bot.dialogue.core import Context, Feature
+from bot.documents import DocumentError, read_lines
+from bot.knowledge.importer import ImportResult, check_output, import_booklet, slug
+
+BOOKLET_FILES = (".docx", ".pdf", ".md", ".txt")
+MIN_ENTRIES = 3  # fewer than this is not a booklet (perhaps a plan)
+MAX_STATE_CHARS = 400_000
+
+KIND_NAME = {"qa": "câu hỏi - đáp", "glossary": "thuật ngữ"}
+CONFIRM = "Đưa vào nội dung"
+CANCEL = "Thôi"
+CANCELLED = "Đã huỷ, nội dung không thay đổi."
+DONE = "Yêu cầu này đã được xử lý."
+TOO_LARGE = "Tài liệu quá dài để nhận qua trò chuyện; đồng chí nhờ quản trị máy chủ dùng lệnh chibo content import."
+
+
+def preview(result: ImportResult, filename: str) -> str:
+    lines = [f"Tệp {filename}: tôi nhận ra {len(result.entries)} {KIND_NAME[result.kind]}."]
+    first = result.entries[:3]
+    title = "question" if result.kind == "qa" else "term"
+    lines += [f"• {e[title][:100]}" for e in first]
+    if len(result.entries) > 3:
+        lines.append(f"• … và {len(result.entries) - 3} mục nữa.")
+    notes = [f"Dòng {n}: “{t[:60]}”" for n, t in result.skipped[:5]] + result.problems[:5]
+    if notes:
+        lines.append(f"Chưa đọc được ({len(result.skipped) + len(result.problems)}):")
+        lines += notes
+    lines.append(f"Nguồn sẽ ghi: {result.source}")
+    lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
+    return "\n".join(lines)
+
+
+class BookletsFeature:
+    def __init__(self, content_dir: Path, reload: Callable[[], int]) -> None:
+        self.content_dir = content_dir
+        self.reload = reload
+
+    def feature(self) -> Feature:
+        return Feature(buttons={"bk": self.button}, attachment=self.booklet_file)
+
+    def booklet_file(self, ctx: Context, _: str) -> Outcome | None:
+        attachment = ctx.msg.attachment
+        assert attachment is not None
+        if not attachment.filename.lower().endswith(BOOKLET_FILES) or ctx.actor is None or ctx.actor.role != "admin":
+            return None
+        try:
+            lines = read_lines(attachment.filename, attachment.content)
+        except DocumentError as exc:
+            return Outcome([Reply(str(exc))])
+        source = next((ln.text for ln in lines if len(ln.text) > 10), Path(attachment.filename).stem)
+        prefix = slug(Path(attachment.filename).stem, 4)
+        results = [import_booklet(lines, kind, source, prefix=prefix) for kind in ("qa", "glossary")]
+        # A Q&A booklet also has "x: y" lines a glossary reading would take; Q&A wins when it found enough.
+        best = results[0] if len(results[0].entries) >= MIN_ENTRIES else results[1]
+        if len(best.entries) < MIN_ENTRIES:
+            return None  # not a booklet: a plan, perhaps
+        if check_output(best):
+            return Outcome([Reply("Tài liệu đọc được nhưng có mục chưa hợp lệ; đồng chí kiểm tra lại tệp.")])
+        text = best.yaml()
+        if len(text) > MAX_STATE_CHARS:
+            return Outcome([Reply(TOO_LARGE)])
+        ctx.state["booklet"] = {"kind": best.kind, "name": prefix, "yaml": text}
+        buttons = (Button(CONFIRM, "bk:ok"), Button(CANCEL, "bk:no"))
+        return Outcome([Reply(preview(best, attachment.filename), buttons)])
+
+    def button(self, ctx: Context, rest: str) -> Outcome:
+        pending: dict[str, Any] | None = ctx.state.pop("booklet", None)
+        if rest != "ok":
+            return Outcome([Reply(CANCELLED)])
+        if not pending:
+            return Outcome([Reply(DONE)])
+        if ctx.actor is None or ctx.actor.role != "admin":
+            return Outcome([Reply(CANCELLED)])
+        folder = self.content_dir / ("qa" if pending["kind"] == "qa" else "glossary")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"nhap-{pending['name']}.yaml"
+        path.write_text(pending["yaml"], encoding="utf-8")
+        total = self.reload()
+        return Outcome([Reply(f"Đã đưa vào nội dung ({path.name}). Bot đang trả lời từ {total} mục.")])
