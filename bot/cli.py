@@ -142,8 +142,12 @@ def content_check(
     from bot.knowledge.content import load_content
     from bot.messages import vi
 
+    from bot.knowledge.quizzes import load_quizzes
+
     folder = _content_dir(directory)
     content = load_content(folder)
+    quizzes, quiz_problems = load_quizzes(folder)
+    content.problems.extend(quiz_problems)
     for problem in content.problems:
         typer.echo(str(problem))
     errors = content.errors
@@ -155,6 +159,8 @@ def content_check(
         raise typer.Exit(1)
     qa = sum(e.kind == "qa" for e in content.entries)
     typer.echo(vi.CONTENT_OK.format(qa=qa, terms=len(content.entries) - qa))
+    if quizzes:
+        typer.echo(f"Bài kiểm tra: {len(quizzes)} bài, {sum(len(q.questions) for q in quizzes)} câu.")
 
 
 @content_app.command("import")

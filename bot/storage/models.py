@@ -183,7 +183,8 @@ class Event(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     audience_role: Mapped[str | None] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))  # "conference" | "deadline"
-    topic: Mapped[str | None] = mapped_column(String(20))  # for deadlines: "essay" | "report"
+    topic: Mapped[str | None] = mapped_column(String(20))  # for deadlines: "essay" | "report" | "quiz"
+    quiz_id: Mapped[str | None] = mapped_column(String(80))  # the quiz a "quiz" deadline is for
     title: Mapped[str] = mapped_column(String(300))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     has_time: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -278,3 +279,44 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
+
+
+class QuizAssignment(Base):
+    """A quiz a secretary (or an admin, for a subtree) asked a unit to take by a deadline (an event)."""
+
+    __tablename__ = "quiz_assignment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    quiz_id: Mapped[str] = mapped_column(String(80))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("quiz_id", "unit_id", name="uq_quiz_assignment_quiz_unit"),)
+
+
+class QuizAttempt(Base):
+    """One member's attempt at a quiz, with the quiz as it was when started (``questions``) and the option
+    order shown (``order``), so a resumed attempt and its result never depend on later edits."""
+
+    __tablename__ = "quiz_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    quiz_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    order: Mapped[list[list[int]]] = mapped_column(JSON)  # per question, the option indexes in display order
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | done | expired
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer)
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_quiz_attempt_member_quiz", "member_id", "quiz_id"),)
