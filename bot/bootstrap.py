@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock, SystemClock
@@ -14,11 +14,13 @@ from bot.dialogue.core import DialogueCore
 from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
 from bot.dialogue.plans import PlansFeature
+from bot.dialogue.quizzes import QuizzesFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.services.conversations import ConversationStore
 from bot.services.events import EventService
-from bot.services.org import OrgService
+from bot.services.org import Actor, OrgService
 from bot.services.qa import QAService
+from bot.services.quizzes import QuizService
 from bot.storage.db import Database, make_engine, upgrade
 from scheduler.dispatcher import Dispatcher, Sender
 from scheduler.service import Delivery
@@ -36,12 +38,20 @@ class App:
     conversations: ConversationStore
     org: OrgService
     events: EventService
+    quizzes: QuizService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
+
+    def unit_name(self, actor: Actor) -> str:
+        return self.org.unit(Actor.system(), actor.unit_id).name if actor.unit_id is not None else ""
 
     def core(self, bot_username: str = "") -> DialogueCore:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
         booklets = BookletsFeature(self.settings.content_dir, self.reload_content)
+        quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -49,7 +59,7 @@ class App:
             org=self.org,
             # Files go to the first feature that reads them: an admin's booklet, then a plan (a .txt file with
             # dates), then a roster.
-            features=(booklets.feature(), plans.feature(), members.feature(), events.feature()),
+            features=(booklets.feature(), plans.feature(), members.feature(), events.feature(), quizzes.feature()),
         )
 
     def reload_content(self) -> int:

@@ -140,9 +140,8 @@ def content_check(
 ) -> None:
     """Kiểm tra toàn bộ nội dung; in mọi lỗi kèm tệp, mã mục và dòng."""
     from bot.knowledge.content import load_content
-    from bot.messages import vi
-
     from bot.knowledge.quizzes import load_quizzes
+    from bot.messages import vi
 
     folder = _content_dir(directory)
     content = load_content(folder)

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.messages import vi_events as ve
 from bot.services.events import EventService, occurrence_key, routes_for
 from bot.storage.db import Database
-from bot.storage.models import Event, EventResponse, Outbox, Reminder, Unit
+from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Reminder, Unit
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,8 @@ class ReminderFanOut:
         elif event.topic in ("essay", "report"):
             buttons = [[ve.SUBMITTED, f"ev:s:{event.id}:{key}"]]
             skip_answer = "submitted"
+        elif event.topic == "quiz" and event.quiz_id:
+            buttons, skip_answer = [[ve.TAKE_QUIZ, f"qz:s:{event.quiz_id}"]], ""
         else:
             buttons, skip_answer = [], ""
         answered = set(
@@ -100,6 +102,14 @@ class ReminderFanOut:
                 )
             )
         )
+        if event.topic == "quiz" and event.quiz_id:  # those who finished the quiz are not reminded
+            answered |= set(
+                s.scalars(
+                    select(QuizAttempt.member_id).where(
+                        QuizAttempt.quiz_id == event.quiz_id, QuizAttempt.status != "active"
+                    )
+                )
+            )
         members = [m.id for m in self._events._audience(s, event) if m.id not in answered]
         routes = routes_for(s, members)
         rows: list[dict[str, Any]] = []

@@ -50,7 +50,9 @@ class QuizQuestion:
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> QuizQuestion:
-        return QuizQuestion(data["text"], tuple(data["options"]), int(data["correct"]), data["explanation"], data.get("ref"))
+        return QuizQuestion(
+            data["text"], tuple(data["options"]), int(data["correct"]), data["explanation"], data.get("ref")
+        )
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def load_quizzes(content_dir: Path) -> tuple[list[Quiz], list[Problem]]:
 def _load_quiz(path: Path, rel: str, problems: list[Problem]) -> Quiz | None:
     try:
         raw = path.read_text(encoding="utf-8")
-        data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(raw, Loader=_LineLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
         problems.append(Problem(rel, line, f"không đọc được tệp: {exc.__class__.__name__}"))

@@ -65,6 +65,7 @@ CANCELLED_EVENT = "Đã huỷ “{title}”. {told}"
 ATTEND = "Tham dự"
 ABSENT = "Vắng (lý do)"
 SUBMITTED = "Đã nộp"
+TAKE_QUIZ = "Làm bài kiểm tra"
 WILL_ATTEND = "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."
 ASK_REASON = "Đồng chí cho biết lý do vắng giúp tôi (một câu ngắn)."
 ABSENT_NOTED = "Đã ghi nhận: đồng chí vắng, lý do: {reason}. Cảm ơn đồng chí đã báo."
@@ -152,6 +153,8 @@ def reminder_text(e: EventView, zone: ZoneInfo, *, late: bool) -> str:
         body = f"🔔 Nhắc hạn: {e.title}\n{when_line(e, zone)}"
         if e.topic in ("essay", "report"):
             body += f"\nĐồng chí {what} xong thì bấm “{SUBMITTED}” giúp tôi."
+        elif e.topic == "quiz":
+            body += f"\nĐồng chí bấm “{TAKE_QUIZ}” để làm bài (hoặc gõ /kiemtra)."
         return head + body
     body = f"🔔 Nhắc lịch: {e.title}\n{when_line(e, zone)}"
     if e.place:
