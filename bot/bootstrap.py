@@ -15,12 +15,14 @@ from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
 from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
+from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.services.conversations import ConversationStore
 from bot.services.events import EventService
 from bot.services.org import Actor, OrgService
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
+from bot.services.reports import ReportService
 from bot.storage.db import Database, make_engine, upgrade
 from scheduler.dispatcher import Dispatcher, Sender
 from scheduler.service import Delivery
@@ -39,9 +41,11 @@ class App:
     org: OrgService
     events: EventService
     quizzes: QuizService = field(init=False)
+    reports: ReportService = field(init=False)
 
     def __post_init__(self) -> None:
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
+        self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
 
     def unit_name(self, actor: Actor) -> str:
         return self.org.unit(Actor.system(), actor.unit_id).name if actor.unit_id is not None else ""
@@ -52,6 +56,7 @@ class App:
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
         booklets = BookletsFeature(self.settings.content_dir, self.reload_content)
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
+        reports = ReportsFeature(self.reports, self.settings.zone)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -59,7 +64,14 @@ class App:
             org=self.org,
             # Files go to the first feature that reads them: an admin's booklet, then a plan (a .txt file with
             # dates), then a roster.
-            features=(booklets.feature(), plans.feature(), members.feature(), events.feature(), quizzes.feature()),
+            features=(
+                booklets.feature(),
+                plans.feature(),
+                members.feature(),
+                events.feature(),
+                quizzes.feature(),
+                reports.feature(),
+            ),
         )
 
     def reload_content(self) -> int:
