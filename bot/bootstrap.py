@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine
+
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dialogue.booklets import BookletsFeature
@@ -89,9 +91,12 @@ class App:
         return Delivery(self.db, self.clock, self.events, dispatcher)
 
 
-def build_app(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> App:
+def build_app(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True, engine: Engine | None = None
+) -> App:
+    """``engine``: an engine made by the caller (tests on a PostgreSQL schema); otherwise from the settings."""
     clock = clock or SystemClock()
-    engine = make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     db = Database(engine)

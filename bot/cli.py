@@ -207,6 +207,55 @@ def content_import(
         typer.echo(f"Đã ghi {out}.", err=True)
 
 
+@app.command("report")
+def report_command(
+    unit: Annotated[Optional[int], typer.Option("--unit", help="Mã đơn vị (chi bộ hoặc đảng bộ).")] = None,  # noqa: UP045
+    fmt: Annotated[str, typer.Option("--format", help="text, xlsx hoặc png.")] = "text",
+    out: Annotated[Optional[Path], typer.Option("--out", help="Tệp ghi ra (xlsx, png).")] = None,  # noqa: UP045
+    unanswered: Annotated[bool, typer.Option("--unanswered", help="Câu hỏi bot chưa trả lời được.")] = False,
+) -> None:
+    """Báo cáo kiểm tra, tham dự, nộp bài theo chi bộ (hoặc các câu hỏi chưa trả lời được)."""
+    from bot.bootstrap import build_app
+    from bot.services.org import Actor, OrgError
+    from bot.services.reports import as_png, as_text, as_xlsx
+
+    application = build_app(_settings())
+    system = Actor.system()
+    if unanswered:
+        rows = application.reports.unanswered(system, limit=100)
+        for text, n in rows:
+            typer.echo(f"{n}\t{text}")
+        if not rows:
+            typer.echo("Chưa có câu hỏi nào mà bot không trả lời được.")
+        return
+    if fmt not in ("text", "xlsx", "png"):
+        typer.echo("--format phải là text, xlsx hoặc png.", err=True)
+        raise typer.Exit(1)
+    if unit is None:
+        roots = [u for u in application.org.units(system) if u.parent_id is None]
+        if len(roots) != 1:
+            typer.echo("Cần --unit (mã đơn vị, xem chibo unit list).", err=True)
+            raise typer.Exit(1)
+        unit = roots[0].id
+    try:
+        report = application.reports.build(system, unit)
+    except OrgError:
+        typer.echo(f"Không có đơn vị {unit} (xem chibo unit list).", err=True)
+        raise typer.Exit(1) from None
+    zone = application.settings.zone
+    if fmt == "text":
+        text = as_text(report, zone)
+        if out is None:
+            typer.echo(text)
+        else:
+            out.write_text(text + "\n", encoding="utf-8")
+        return
+    data = as_xlsx(report, zone) if fmt == "xlsx" else as_png(report)
+    target = out or Path(f"bao-cao-{unit}.{fmt}")
+    target.write_bytes(data)
+    typer.echo(f"Đã ghi {target}.", err=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Áp dụng các bản cập nhật cấu trúc cơ sở dữ liệu (Alembic)."""

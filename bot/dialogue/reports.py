@@ -15,6 +15,7 @@ HELP_UNANSWERED = "/chuatraloi — những câu đảng viên hỏi mà bot chư
 REMIND = "Nhắc người chưa hoàn thành"
 REMINDED = "Đã gửi lời nhắc tới {n} đồng chí còn thiếu."
 NOBODY = "Không còn ai thiếu việc gì để nhắc."
+ALREADY = "Lời nhắc vừa được gửi rồi."
 NO_UNANSWERED = "Chưa có câu hỏi nào mà bot không trả lời được."
 
 
@@ -59,8 +60,10 @@ class ReportsFeature:
         parts = rest.split(":")
         if len(parts) != 2 or parts[0] != "r" or not parts[1].isdigit():
             return Outcome()
-        n = self.reports.remind_missing(ctx.actor, int(parts[1]))
-        return Outcome([Reply(REMINDED.format(n=n) if n else NOBODY)])
+        queued, already = self.reports.remind_missing(ctx.actor, int(parts[1]))
+        if queued:
+            return Outcome([Reply(REMINDED.format(n=queued))])
+        return Outcome([Reply(ALREADY if already else NOBODY)])
 
     def unanswered(self, ctx: Context, args: str) -> Outcome:
         if ctx.actor is None:

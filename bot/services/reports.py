@@ -205,8 +205,10 @@ class ReportService:
 
     # -- reminding those missing -----------------------------------------------------------------------------
 
-    def remind_missing(self, actor: Actor, unit_id: int | None = None) -> int:
-        """Queue one reminder to each member still missing something in the report; returns how many."""
+    def remind_missing(self, actor: Actor, unit_id: int | None = None) -> tuple[int, int]:
+        """Queue one reminder to each member still missing something in the report.
+
+        Returns (queued now, already queued by a press within the same minute)."""
         report = self.build(actor, unit_id)
         now = self._clock.now()
         per_member: dict[int, list[str]] = {}
@@ -247,10 +249,10 @@ class ReportService:
             existing = set(
                 s.scalars(select(Outbox.dedup_key).where(Outbox.dedup_key.in_([r["dedup_key"] for r in rows])))
             )
-            rows = [r for r in rows if r["dedup_key"] not in existing]  # a second press in the same minute
-            if rows:
-                s.execute(insert(Outbox), rows)
-            return len(rows)
+            fresh = [r for r in rows if r["dedup_key"] not in existing]  # a second press in the same minute
+            if fresh:
+                s.execute(insert(Outbox), fresh)
+            return len(fresh), len(rows) - len(fresh)
 
     # -- questions not answered -----------------------------------------------------------------------------
 
