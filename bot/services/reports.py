@@ -475,7 +475,7 @@ def as_png(report: Report) -> bytes:
         ],
     }
     plt.rcParams["font.family"] = "DejaVu Sans"  # bundled with matplotlib; has every Vietnamese letter
-    height = max(3.0, 0.9 * len(names) + 1.6)
+    height = max(3.2, 0.9 * len(names) + 2.0)
     fig, ax = plt.subplots(figsize=(8, height), dpi=120)
     bar = 0.26
     colors = {"Kiểm tra": "#c0392b", "Tham dự hội nghị": "#2e86c1", "Nộp bài": "#d4ac0d"}
@@ -489,7 +489,7 @@ def as_png(report: Report) -> bytes:
     ax.set_xlim(0, 110)
     ax.set_xlabel("Tỷ lệ hoàn thành (%)")
     ax.set_title(f"Hoàn thành theo chi bộ — {report.unit_name}")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
