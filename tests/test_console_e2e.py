@@ -61,3 +61,49 @@ def test_feedback_twice_counts_once_even_across_a_restart(tmp_path: Path) -> Non
     # A second run of `chibo chat` on the same database: the numbered choices were kept there.
     out = chat(tmp_path, [number, number])
     assert out.count(vi.THANKS_FEEDBACK) == 1 and out.count(vi.FEEDBACK_ALREADY) == 1
+
+
+def test_a_quiz_taken_in_the_console_with_numbered_answers(tmp_path: Path) -> None:
+    import shutil
+    from datetime import date
+
+    from bot.bootstrap import build_app
+    from bot.config import load_settings
+    from bot.services.org import Actor
+    from bot.text.when import When
+
+    content = tmp_path / "content"
+    shutil.copytree(DATA, content)
+    (content / "quizzes").mkdir()
+    (content / "quizzes" / "thu.yaml").write_text(
+        'id: thu\ntitle: "Bài thử"\nsource: "Kế hoạch thử"\npass_mark: 50\nquestions:\n'
+        '  - text: "Câu một?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích một."\n'
+        '  - text: "Câu hai?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích hai."\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'chat.db'}", content_dir=content)
+    app = build_app(settings)
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
+    app.org.redeem(app.org.create_invite(system, cell, "secretary").code, "console", "console-user", "Phạm Thị Hoa")
+    secretary = app.org.actor_for("console", "console-user")
+    assert secretary is not None
+    app.quizzes.assign(secretary, "thu", When(date(2099, 4, 15)))
+    env = {**os.environ, "CHIBO_DATABASE_URL": settings.database_url, "CHIBO_CONTENT_DIR": str(content)}
+    env.pop("CHIBO_TELEGRAM_TOKEN", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="/kiemtra\n1\n1\n2\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "Bài thử (2 câu, hạn 15/04/2099): chưa làm" in out and "1. Làm bài: Bài thử" in out
+    assert "Câu 1/2: Câu một?" in out and "Câu 2/2: Câu hai?" in out
+    assert "Giải thích một." in out and "Giải thích hai." in out
+    assert "Kết quả “Bài thử”: " in out

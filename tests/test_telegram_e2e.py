@@ -344,3 +344,53 @@ def _wait_until(predicate: Any, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.02)
+
+
+def test_a_quiz_through_the_bot_api(tg: FakeTelegram, tmp_path: Path) -> None:
+    import shutil
+    from datetime import date
+
+    from bot.text.when import When
+
+    content = tmp_path / "content"
+    shutil.copytree(DATA, content)
+    (content / "quizzes").mkdir()
+    (content / "quizzes" / "thu.yaml").write_text(
+        'id: thu\ntitle: "Bài thử"\nsource: "Kế hoạch thử"\npass_mark: 50\nquestions:\n'
+        '  - text: "Câu một?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích một."\n'
+        '  - text: "Câu hai?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích hai."\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        content_dir=content,
+        telegram_token=tg.token,
+        telegram_base_url=tg.base_url,
+    )
+    app = build_app(settings)
+    system = Actor.system()
+    committee = app.org.add_unit(system, "Đảng bộ", "committee").id
+    cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
+    app.org.redeem(app.org.create_invite(system, cell, "secretary").code, "telegram", "42", "Phạm Thị Hoa")
+    secretary = app.org.actor_for("telegram", "42")
+    assert secretary is not None
+    app.quizzes.assign(secretary, "thu", When(date(2099, 4, 15)))
+    with RunningBot(app, tg.base_url):
+        tg.user_says("/kiemtra")
+        (listing,) = tg.wait_sent(1)
+        tg.user_presses(tg.bot_messages[max(tg.bot_messages)], _markup(listing)[0]["callback_data"])
+        question = tg.wait_sent(2)[1]
+        assert question.params["text"].startswith("Câu 1/2: Câu một?")
+        right = next(b for b in _markup(question) if b["text"].endswith("đúng") and "sai" not in b["text"])
+        message = tg.bot_messages[max(tg.bot_messages)]
+        tg.user_presses(message, right["callback_data"])
+        tg.user_presses(message, right["callback_data"])  # pressed twice
+        feedback, second = tg.wait_sent(4)[2:]
+        assert feedback.params["text"].startswith("✅ Đúng.") and second.params["text"].startswith("Câu 2/2")
+        tg.wait_for(lambda t: len(t.calls_to("answerCallbackQuery")) == 3)
+        wrong = next(b for b in _markup(second) if b["text"].endswith("sai"))
+        tg.user_presses(tg.bot_messages[max(tg.bot_messages)], wrong["callback_data"])
+        result = tg.wait_sent(6)[5]
+    assert result.params["text"].endswith("Kết quả “Bài thử”: 1/2 câu đúng — Đạt.")
+    assert len(tg.sent()) == 6  # the double press sent nothing more
