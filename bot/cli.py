@@ -284,11 +284,19 @@ def run() -> None:
     settings = _settings()
     _setup_logging(settings.log_level)
     application = build_app(settings)
+    if settings.zalo_token is not None:
+        _start_zalo(application, with_delivery=settings.telegram_token is None)
     if settings.telegram_token is not None:
         from bot.channels.telegram.runner import run_telegram
 
         typer.echo("Đang khởi động bot trên Telegram…", err=True)
         run_telegram(application)
+        return
+    if settings.zalo_token is not None:
+        import threading
+
+        typer.echo("Bot đang chạy trên Zalo (Ctrl+C để dừng).", err=True)
+        threading.Event().wait()
         return
     typer.echo(
         "Chưa cấu hình CHIBO_TELEGRAM_TOKEN: khởi động trò chuyện trên máy "
@@ -303,6 +311,39 @@ def run() -> None:
         run_console(application.core())
     finally:
         scheduler.shutdown(wait=False)
+
+
+def _start_zalo(application: object, *, with_delivery: bool) -> None:
+    """The Zalo bot in its own thread and event loop; a wrong token stops start-up with one clear line."""
+    import asyncio
+    import threading
+
+    from bot.channels.zalo.runner import StartupError, serve_zalo
+
+    failed: list[str] = []
+    started = threading.Event()
+
+    def main() -> None:
+        async def go() -> None:
+            task = asyncio.create_task(serve_zalo(application, with_delivery=with_delivery))  # type: ignore[arg-type]
+            await asyncio.sleep(0)
+            started.set()
+            await task
+
+        try:
+            asyncio.run(go())
+        except StartupError as exc:
+            failed.append(str(exc))
+            started.set()
+
+    thread = threading.Thread(target=main, name="zalo", daemon=True)
+    thread.start()
+    started.wait(15)
+    thread.join(3)  # a wrong token fails within the first call
+    if failed:
+        typer.echo(failed[0], err=True)
+        raise typer.Exit(1)
+    typer.echo("Đã khởi động bot trên Zalo.", err=True)
 
 
 def _setup_logging(level: str) -> None:

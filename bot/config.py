@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: SecretStr | None = None
+    zalo_token: SecretStr | None = None
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_webhook_url: str | None = None
+    zalo_webhook_listen: str = "0.0.0.0"
+    zalo_webhook_port: int = 8444
+    zalo_webhook_secret: SecretStr | None = None
     log_level: str = "INFO"
 
     @field_validator("database_url")

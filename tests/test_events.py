@@ -259,7 +259,10 @@ def test_a_member_blocked_on_one_channel_is_reached_on_the_other(w: World) -> No
     w.tick()
     w.tick()
     assert [c for c, _ in zalo.sent] == ["z21"]
-    assert w.events.delivery(w.secretary, broadcast_id).sent == 4
+    report = w.events.delivery(w.secretary, broadcast_id)
+    assert report.sent == 4 and report.sent_by_channel == {"telegram": 3, "zalo": 1}
+    to_author = next(t for c, t in w.sender.sent if c == "10" and t.startswith("Kết quả gửi"))
+    assert "Đã nhận: 4/4 (Telegram 3, Zalo 1)" in to_author
 
 
 def test_confirming_a_broadcast_twice_sends_it_once(w: World) -> None:

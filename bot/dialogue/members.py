@@ -49,6 +49,7 @@ class MembersFeature:
                 Command(("thamgia", "join", "ma"), self.join, help=vm.HELP_JOIN, private=True),
                 Command(("toi", "hoso", "canhan"), self.profile, level="member", help=vm.HELP_PROFILE, private=True),
                 Command(("roi", "roichibo"), self.leave, level="member", help=vm.HELP_LEAVE, private=True),
+                Command(("lienket", "lk"), self.link, level="member", help=vm.HELP_LINK, private=True),
                 Command(("moi", "taomoi"), self.invite, level="secretary", help=vm.HELP_INVITE, private=True),
                 Command(
                     ("thanhvien", "tv", "danhsach"),
@@ -73,6 +74,11 @@ class MembersFeature:
             attachment=self.roster_file,
             intercept=self.typed_code,
         )
+
+    def link(self, ctx: Context, args: str) -> Outcome:
+        """A one-time code to use the bot from another app (Zalo ↔ Telegram) as the same person."""
+        code = self.org.create_link_code(self._require(ctx))
+        return Outcome([Reply(vm.LINK_CODE.format(code=code.code))])
 
     # -- joining -----------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ HELP_EDIT = "/suasukien <số> — đổi giờ, địa điểm, mốc nhắc; /
 HELP_ANSWERS = "/thamdu <số> — ai tham dự, ai vắng, ai chưa trả lời"
 HELP_NOTICE = "/thongbao <nội dung> — gửi thông báo tới cả chi bộ"
 
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "máy chủ"}
 KIND_NAME = {"conference": "Hội nghị / sinh hoạt", "deadline": "Hạn nộp"}
 CREATE_USAGE = (
     "Đồng chí gõ theo mẫu: /taosukien Tên | thời gian | địa điểm\n"
@@ -190,7 +191,12 @@ def delivery(report: DeliveryReport, text: str) -> str:
     snippet = text if len(text) <= 60 else text[:57] + "..."
     lines = [
         f"Kết quả gửi thông báo “{snippet}”:",
-        f"• Đã nhận: {report.sent}/{report.total}",
+        f"• Đã nhận: {report.sent}/{report.total}"
+        + (
+            " (" + ", ".join(f"{CHANNEL_NAMES.get(c, c)} {n}" for c, n in sorted(report.sent_by_channel.items())) + ")"
+            if report.sent_by_channel
+            else ""
+        ),
         f"• Lỗi: {report.failed}",
         f"• Không liên lạc được: {report.unreachable}",
     ]

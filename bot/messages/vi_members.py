@@ -13,6 +13,12 @@ STATUS = {"active": "đã tham gia", "invited": "chưa tham gia", "left": "đã 
 
 HELP_JOIN = "/thamgia <mã mời> — tham gia chi bộ bằng mã mời của bí thư"
 HELP_PROFILE = "/toi — thông tin của đồng chí trên hệ thống"
+HELP_LINK = "/lienket — mã để dùng bot trên cả Zalo và Telegram mà vẫn là một người"
+LINK_CODE = (
+    "Mã liên kết của đồng chí: {code} (dùng một lần, trong 15 phút).\n"
+    "Mở bot trên ứng dụng kia (Zalo hoặc Telegram), gõ mã này rồi bấm/gõ “Đúng, tôi là ...”. "
+    "Sau đó lời nhắc và báo cáo là một, dù đồng chí nhắn ở đâu."
+)
 HELP_LEAVE = "/roi — rời chi bộ trên hệ thống"
 HELP_INVITE = "/moi — tạo mã mời đảng viên vào chi bộ (gửi tệp danh sách .xlsx/.csv để mời cả chi bộ)"
 HELP_MEMBERS = "/thanhvien — danh sách đảng viên, ai đã tham gia, ai chưa"

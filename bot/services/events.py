@@ -89,6 +89,7 @@ class DeliveryReport:
     failed: int = 0
     unreachable: int = 0
     names_unreachable: list[str] = field(default_factory=list)
+    sent_by_channel: dict[str, int] = field(default_factory=dict)
 
 
 def guess_kind(title: str) -> tuple[Kind, str | None]:
@@ -649,6 +650,12 @@ def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
             report.unreachable += n
         else:
             report.failed += n
+    for channel, n in s.execute(
+        select(Outbox.channel, func.count())
+        .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "sent")
+        .group_by(Outbox.channel)
+    ):
+        report.sent_by_channel[channel] = int(n)
     report.names_unreachable = [
         name or "(đã xoá tên)"
         for name in s.scalars(

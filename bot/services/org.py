@@ -39,6 +39,7 @@ CODE_LENGTH = 12
 MAX_FAILURES = 5  # wrong codes per account ...
 FAILURE_WINDOW = timedelta(minutes=15)  # ... within this window, then refused until it passes
 DEFAULT_INVITE_DAYS = 7
+LINK_CODE_LIFETIME = timedelta(minutes=15)
 
 
 class Denied(Exception):
@@ -135,6 +136,10 @@ class RosterRow:
 
 
 ERASED_NAME = "(đã xoá dữ liệu cá nhân)"
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def normalize_code(text: str) -> str:
@@ -270,7 +275,7 @@ class OrgService:
     ) -> Invite:
         now = self._clock.now()
         invite = Invite(
-            code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+            code=_new_code(),
             unit_id=unit.id,
             role=role,
             member_id=member_id,
@@ -284,6 +289,31 @@ class OrgService:
         s.add(invite)
         s.flush()
         return invite
+
+    def create_link_code(self, actor: Actor) -> InviteView:
+        """A one-time code for the actor to link another chat account (Zalo ↔ Telegram) to themselves."""
+        if actor.member_id is None or actor.unit_id is None:
+            raise Denied("link")
+        now = self._clock.now()
+        with self._db.session() as s:
+            member = s.get(Member, actor.member_id)
+            unit = self._unit(s, actor.unit_id)
+            assert member is not None
+            invite = Invite(
+                code=_new_code(),
+                unit_id=unit.id,
+                role=member.role,
+                member_id=member.id,
+                created_by=member.id,
+                created_at=now,
+                expires_at=now + LINK_CODE_LIFETIME,
+                max_uses=1,
+                uses=0,
+                revoked=False,
+            )
+            s.add(invite)
+            s.flush()
+            return _invite_view(invite, unit, member)
 
     def check_invite(self, code: str, channel: str, user_ref: str) -> InviteView:
         """Look a code up for someone about to join; wrong codes count towards the guessing limit."""
@@ -318,6 +348,8 @@ class OrgService:
                     joined_at=now,
                 )
                 s.add(member)
+            elif member.status == "active":  # a personal link code: the same person on another channel
+                log.info("member %s linked a %s account", member.id, channel)
             else:
                 member.full_name = full_name or member.full_name
                 member.status = "active"

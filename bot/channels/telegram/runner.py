@@ -53,7 +53,13 @@ def build_application(
         url = base_url or app.settings.telegram_base_url
         sender_bot = Bot(token.get_secret_value(), base_url=url, base_file_url=file_base_url(url))
         await sender_bot.initialize()
-        delivery = app.delivery({CHANNEL: TelegramSender(sender_bot)})
+        senders: dict[str, Any] = {CHANNEL: TelegramSender(sender_bot)}
+        if app.settings.zalo_token is not None:  # one dispatcher for both channels
+            from bot.channels.zalo.runner import ZaloSender
+
+            zalo = app.settings.zalo_token.get_secret_value()
+            senders["zalo"] = ZaloSender(zalo, app.settings.zalo_base_url, app.conversations)
+        delivery = app.delivery(senders)
         application.bot_data[DELIVERY] = delivery
 
         async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
