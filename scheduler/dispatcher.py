@@ -7,7 +7,8 @@ back to the queue. On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED``, so s
 one outbox without sending a row twice.
 
 Limits: about 30 messages per second overall and 20 per minute into one group (Telegram's published limits);
-a 429 ``retry_after`` pauses every send until it passes and puts the message back; a 403 marks the member
+a 429 ``retry_after`` pauses that channel's sends until it passes and puts the message back (each channel
+is paced and paused on its own); a 403 marks the member
 unreachable on that channel — and, where the member has another linked channel, the message goes there.
 """
 
@@ -109,15 +110,16 @@ class Dispatcher:
         self._concurrency = concurrency
         # Sends are spaced evenly rather than in bursts: a server counting any one-second window then never sees
         # more than the limit, even when requests reach it a little out of step.
+        # Each channel is paced and paused on its own: Zalo's limits and 429s do not slow Telegram down.
         self._spacing = self.limits.window / self.limits.per_second
-        self._next_send = 0.0
+        self._next_send: dict[str, float] = {}
         self._groups: dict[str, _Window] = {}
-        self._paused_until: datetime | None = None
+        self._paused_until: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
 
     # -- the database side -------------------------------------------------------------------------------
 
-    def claim(self, limit: int) -> list[Item]:
+    def claim(self, limit: int, skip_channels: tuple[str, ...] = ()) -> list[Item]:
         """Mark up to ``limit`` due messages as ours (committed before anything is sent)."""
         now = self._clock.now()
         with self._db.session() as s:
@@ -133,6 +135,8 @@ class Dispatcher:
                 .order_by(Outbox.due_at, Outbox.id)
                 .limit(limit)
             )
+            if skip_channels:  # paused by a 429 on that channel
+                query = query.where(Outbox.channel.not_in(skip_channels))
             if locking(s):
                 query = query.with_for_update(skip_locked=True)
             rows = list(s.scalars(query))
@@ -259,8 +263,8 @@ class Dispatcher:
         while group is not None and (wait := group.wait_time(time.monotonic())) > 0:
             await asyncio.sleep(wait)
         now = time.monotonic()
-        at = max(now, self._next_send)
-        self._next_send = at + self._spacing
+        at = max(now, self._next_send.get(item.channel, 0.0))
+        self._next_send[item.channel] = at + self._spacing
         if group is not None:
             group.times.append(at)
         if at > now:
@@ -277,8 +281,13 @@ class Dispatcher:
             log.warning("message %s: send failed: %s", item.id, exc.__class__.__name__)
             return Result("retry", error=f"{exc.__class__.__name__}: {exc}"[:300])
 
-    def paused(self) -> bool:
-        return self._paused_until is not None and self._clock.now() < self._paused_until
+    def paused(self, channel: str | None = None) -> bool:
+        """Whether ``channel`` (or, without one, any channel) is waiting out a rate limit."""
+        return bool(self.paused_channels()) if channel is None else channel in self.paused_channels()
+
+    def paused_channels(self) -> tuple[str, ...]:
+        now = self._clock.now()
+        return tuple(c for c, until in self._paused_until.items() if now < until)
 
     async def run_once(self, *, max_batches: int | None = None) -> int:
         """Send everything due now (unless a rate limit pause is on). Returns the number of messages sent.
@@ -293,28 +302,34 @@ class Dispatcher:
     async def _run(self, max_batches: int | None) -> int:
         sent = 0
         batches = 0
-        while not self.paused() and (max_batches is None or batches < max_batches):
-            items = await asyncio.to_thread(self.claim, self._batch)
+        while max_batches is None or batches < max_batches:
+            items = await asyncio.to_thread(self.claim, self._batch, self.paused_channels())
             if not items:
                 break
             batches += 1
             chunk_size = max(1, self.limits.per_second)  # record about once a second
-            for start in range(0, len(items), chunk_size):
-                chunk = items[start : start + chunk_size]
-                if self.paused():
-                    await asyncio.to_thread(self.release, items[start:])
-                    return sent
+            start = 0
+            while start < len(items):
+                chunk = [i for i in items[start : start + chunk_size] if not self.paused(i.channel)]
+                held = [i for i in items[start : start + chunk_size] if self.paused(i.channel)]
+                if held:
+                    await asyncio.to_thread(self.release, held)
+                start += chunk_size
+                if not chunk:
+                    continue
                 try:
                     results = await self._send_all(chunk)
                 except asyncio.CancelledError:
-                    await asyncio.to_thread(self.release, items[start:])
+                    await asyncio.to_thread(self.release, items[start - chunk_size :])
                     raise
                 await asyncio.to_thread(self.record, results)
                 sent += sum(1 for _, r in results if r.status == "sent")
-                pauses = [r.retry_after for _, r in results if r.status == "retry" and r.retry_after]
-                if pauses:
-                    self._paused_until = self._clock.now() + timedelta(seconds=max(pauses))
-                    log.warning("rate limited: pausing sends for %s s", max(pauses))
+                for item, r in results:
+                    if r.status == "retry" and r.retry_after:
+                        until = self._clock.now() + timedelta(seconds=r.retry_after)
+                        if until > self._paused_until.get(item.channel, until - timedelta(seconds=1)):
+                            self._paused_until[item.channel] = until
+                            log.warning("%s rate limited: pausing sends for %s s", item.channel, r.retry_after)
         return sent
 
     async def _send_all(self, items: list[Item]) -> list[tuple[Item, Result]]:
@@ -322,7 +337,7 @@ class Dispatcher:
 
         async def one(item: Item) -> tuple[Item, Result]:
             async with gate:
-                if self.paused():
+                if self.paused(item.channel):
                     return item, Result("retry", retry_after=0.0, error="paused")
                 return item, await self._send(item)
 

@@ -33,8 +33,6 @@ class Delivery:
 
     async def tick(self) -> int:
         """Everything that is due now; returns the number of messages sent."""
-        if self.dispatcher.paused():
-            return 0
         await asyncio.to_thread(self.events.plan_periodic)
         await asyncio.to_thread(self.fanout.run)
         sent = await self.dispatcher.run_once()

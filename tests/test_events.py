@@ -265,6 +265,19 @@ def test_a_member_blocked_on_one_channel_is_reached_on_the_other(w: World) -> No
     assert "Đã nhận: 4/4 (Telegram 3, Zalo 1)" in to_author
 
 
+def test_a_rate_limit_on_one_channel_does_not_hold_the_other(w: World) -> None:
+    with w.db.session() as s:  # Bình uses only Zalo
+        s.query(Account).filter(Account.user_ref == "21").delete()
+        s.add(Account(channel="zalo", user_ref="z21", member_id=w.members[1].member_id, linked_at=T0))
+    zalo = FakeSender()
+    w.delivery.dispatcher.senders["zalo"] = zalo
+    w.sender.answers["10"] = [Result("retry", retry_after=60)]
+    w.events.broadcast(w.secretary, "Thông báo", token="t3")
+    w.tick()
+    assert w.delivery.dispatcher.paused("telegram") and not w.delivery.dispatcher.paused("zalo")
+    assert [c for c, _ in zalo.sent] == ["z21"]
+
+
 def test_confirming_a_broadcast_twice_sends_it_once(w: World) -> None:
     w.events.broadcast(w.secretary, "Thông báo", token="same")
     with pytest.raises(OrgError):
