@@ -265,3 +265,31 @@ def test_a_telegram_member_links_zalo_and_stays_one_person(zalo: FakeZalo, app: 
     telegram = app.org.actor_for("telegram", "t1")
     on_zalo = app.org.actor_for("zalo", "z1")
     assert telegram is not None and on_zalo is not None and telegram.member_id == on_zalo.member_id
+
+
+def test_a_report_asked_on_zalo_sends_its_files_to_the_linked_telegram(zalo: FakeZalo, tmp_path: Path) -> None:
+    from tests.fakes.telegram_api import FakeTelegram
+
+    with FakeTelegram() as tg:
+        settings = load_settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'zt.db'}",
+            content_dir=DATA,
+            zalo_token=zalo.token,
+            zalo_base_url=zalo.base_url,
+            telegram_token=tg.token,
+            telegram_base_url=tg.base_url,
+        )
+        app = build_app(settings)
+        cell_with(app, ("5005", "secretary", "Phạm Thị Hoa"), channel="telegram")
+        secretary = app.org.actor_for("telegram", "5005")
+        assert secretary is not None
+        code = app.org.create_link_code(secretary).code
+        app.org.redeem(code, "zalo", "u42", None)
+        with RunningZalo(app):
+            zalo.user_says("/baocao")
+            (report,) = zalo.wait_sent(1)
+            tg.wait_for(lambda t: len(t.calls_to("sendDocument")) == 2)
+        assert "đã được gửi qua Telegram" in report
+        names = sorted(c.files["document"][0].rsplit(".", 1)[1] for c in tg.calls_to("sendDocument"))
+        assert names == ["png", "xlsx"] and {c.params["chat_id"] for c in tg.calls_to("sendDocument")} == {"5005"}

@@ -11,6 +11,7 @@ from bot.channels.zalo.client import TEXT_LIMIT
 from bot.dialogue.contract import IncomingMessage, Reply, split_text
 
 CHANNEL = "zalo"
+FILES_ON_TELEGRAM = "(Tệp {names} đã được gửi qua Telegram của đồng chí.)"
 NO_FILES = (
     "(Zalo không gửi được tệp. Tệp {names} được gửi qua Telegram nếu đồng chí đã liên kết (/lienket); "
     "hoặc lấy trên máy chủ bằng lệnh chibo report.)"
@@ -49,9 +50,10 @@ def incoming(update: dict[str, Any], bot_name: str = "") -> IncomingMessage | No
     )
 
 
-def render(reply: Reply) -> list[str]:
+def render(reply: Reply, *, files_sent_elsewhere: bool = False) -> list[str]:
     """The texts to send for one reply: numbered choices, split at 2000 characters on sentence boundaries."""
     text = render_plain(reply)
     if reply.attachments:
-        text += "\n\n" + NO_FILES.format(names=", ".join(a.filename for a in reply.attachments))
+        note = FILES_ON_TELEGRAM if files_sent_elsewhere else NO_FILES
+        text += "\n\n" + note.format(names=", ".join(a.filename for a in reply.attachments))
     return split_text(text, TEXT_LIMIT)

@@ -80,7 +80,8 @@ class ZaloBot:
                 return
             outcome = await asyncio.to_thread(self.core.handle, msg)
             for reply in outcome.replies:
-                await self._send(msg.chat_ref, reply)
+                elsewhere = bool(reply.attachments) and await self._files_to_telegram(msg.user_ref, reply)
+                await self._send(msg.chat_ref, reply, files_sent_elsewhere=elsewhere)
             if outcome.notice and not outcome.replies:
                 await self._send(msg.chat_ref, Reply(outcome.notice))
         except Exception:
@@ -90,9 +91,52 @@ class ZaloBot:
             except ZaloError:
                 log.warning("could not send the apology on zalo")
 
-    async def _send(self, chat_id: str, reply: Reply) -> None:
-        for part in render(reply):
+    async def _send(self, chat_id: str, reply: Reply, *, files_sent_elsewhere: bool = False) -> None:
+        for part in render(reply, files_sent_elsewhere=files_sent_elsewhere):
             await self.client.send_message(chat_id, part)
+
+    async def _files_to_telegram(self, user_ref: str, reply: Reply) -> bool:
+        """Zalo cannot carry files: send them to the same member's linked Telegram, when there is one."""
+        settings = self.app.settings
+        if settings.telegram_token is None:
+            return False
+        from sqlalchemy import select
+
+        from bot.storage.models import Account
+
+        with self.app.db.session() as s:
+            account = s.get(Account, (CHANNEL, user_ref))
+            telegram = (
+                s.scalar(
+                    select(Account.user_ref).where(
+                        Account.member_id == account.member_id,
+                        Account.channel == "telegram",
+                        Account.unreachable_at.is_(None),
+                    )
+                )
+                if account is not None
+                else None
+            )
+        if telegram is None:
+            return False
+        from telegram import Bot, InputFile
+        from telegram.error import TelegramError
+
+        from bot.channels.telegram.adapter import file_base_url
+
+        bot = Bot(
+            settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_base_url,
+            base_file_url=file_base_url(settings.telegram_base_url),
+        )
+        try:
+            async with bot:
+                for attachment in reply.attachments:
+                    await bot.send_document(int(telegram), InputFile(attachment.content, filename=attachment.filename))
+        except TelegramError:
+            log.warning("could not send a file to the member's telegram", exc_info=True)
+            return False
+        return True
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling until ``stop`` is set; errors back off and never end the loop."""
