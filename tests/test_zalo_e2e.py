@@ -126,8 +126,13 @@ def test_errors_with_http_200_and_empty_polls_do_not_stop_the_bot(zalo: FakeZalo
 
 
 def test_a_wrong_token_stops_start_up_with_a_clear_message(tmp_path: Path, zalo: FakeZalo) -> None:
-    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'w.db'}", content_dir=DATA,
-                             zalo_token="999:wrong", zalo_base_url=zalo.base_url)  # fmt: skip
+    settings = load_settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'w.db'}",
+        content_dir=DATA,
+        zalo_token="999:wrong",
+        zalo_base_url=zalo.base_url,
+    )
     with pytest.raises(StartupError, match="CHIBO_ZALO_TOKEN"):
         asyncio.run(serve_zalo(build_app(settings), with_delivery=False))
 
@@ -293,3 +298,22 @@ def test_a_report_asked_on_zalo_sends_its_files_to_the_linked_telegram(zalo: Fak
         assert "đã được gửi qua Telegram" in report
         names = sorted(c.files["document"][0].rsplit(".", 1)[1] for c in tg.calls_to("sendDocument"))
         assert names == ["png", "xlsx"] and {c.params["chat_id"] for c in tg.calls_to("sendDocument")} == {"5005"}
+
+
+def test_chibo_run_with_a_wrong_zalo_token_stops_with_one_clear_line(zalo: FakeZalo, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "CHIBO_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+        "CHIBO_ZALO_TOKEN": "999:wrong",
+        "CHIBO_ZALO_BASE_URL": zalo.base_url,
+    }
+    env.pop("CHIBO_TELEGRAM_TOKEN", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert proc.returncode == 1
+    assert "CHIBO_ZALO_TOKEN: Zalo từ chối mã bot (401 Unauthorized)." in proc.stderr and "Traceback" not in proc.stderr
