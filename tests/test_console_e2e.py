@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.messages import vi
+from tests.quizdata import content_with_quiz
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "content"
@@ -64,7 +65,6 @@ def test_feedback_twice_counts_once_even_across_a_restart(tmp_path: Path) -> Non
 
 
 def test_a_quiz_taken_in_the_console_with_numbered_answers(tmp_path: Path) -> None:
-    import shutil
     from datetime import date
 
     from bot.bootstrap import build_app
@@ -72,15 +72,7 @@ def test_a_quiz_taken_in_the_console_with_numbered_answers(tmp_path: Path) -> No
     from bot.services.org import Actor
     from bot.text.when import When
 
-    content = tmp_path / "content"
-    shutil.copytree(DATA, content)
-    (content / "quizzes").mkdir()
-    (content / "quizzes" / "thu.yaml").write_text(
-        'id: thu\ntitle: "Bài thử"\nsource: "Kế hoạch thử"\npass_mark: 50\nquestions:\n'
-        '  - text: "Câu một?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích một."\n'
-        '  - text: "Câu hai?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích hai."\n',
-        encoding="utf-8",
-    )
+    content = content_with_quiz(tmp_path)
     settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'chat.db'}", content_dir=content)
     app = build_app(settings)
     system = Actor.system()

@@ -21,6 +21,7 @@ from bot.services.org import Actor
 from bot.storage.models import QuestionLog
 from tests.botrunner import RunningBot
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
+from tests.quizdata import content_with_quiz
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 
@@ -347,20 +348,11 @@ def _wait_until(predicate: Any, timeout: float = 10.0) -> None:
 
 
 def test_a_quiz_through_the_bot_api(tg: FakeTelegram, tmp_path: Path) -> None:
-    import shutil
     from datetime import date
 
     from bot.text.when import When
 
-    content = tmp_path / "content"
-    shutil.copytree(DATA, content)
-    (content / "quizzes").mkdir()
-    (content / "quizzes" / "thu.yaml").write_text(
-        'id: thu\ntitle: "Bài thử"\nsource: "Kế hoạch thử"\npass_mark: 50\nquestions:\n'
-        '  - text: "Câu một?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích một."\n'
-        '  - text: "Câu hai?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích hai."\n',
-        encoding="utf-8",
-    )
+    content = content_with_quiz(tmp_path)
     settings = load_settings(
         _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -26,6 +25,7 @@ from bot.dialogue.contract import Attachment, Reply
 from bot.services.org import Actor
 from bot.text.when import When
 from tests.fakes.zalo_api import FakeZalo
+from tests.quizdata import content_with_quiz
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 QUIZ = (
@@ -75,10 +75,7 @@ def zalo() -> Iterator[FakeZalo]:
 
 @pytest.fixture
 def app(tmp_path: Path, zalo: FakeZalo) -> App:
-    content = tmp_path / "content"
-    shutil.copytree(DATA, content)
-    (content / "quizzes").mkdir()
-    (content / "quizzes" / "thu.yaml").write_text(QUIZ, encoding="utf-8")
+    content = content_with_quiz(tmp_path, QUIZ)
     settings = load_settings(
         _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'z.db'}",

@@ -10,16 +10,16 @@ import collections
 import contextlib
 import itertools
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
+
+from tests.fakes.server import FakeServer
 
 BOT_ID = 777000
 BOT_USERNAME = "chibo_test_bot"
@@ -43,10 +43,11 @@ class _Failure:
     chat_id: str | None
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """``with FakeTelegram() as tg:`` → ``tg.base_url`` for PTB; ``tg.user_says(...)``; ``tg.sent()``."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", *, max_per_second: int | None = None) -> None:
+        super().__init__()
         self.token = token
         # Like the real server: more than this many sends in any one second are answered 429 retry_after 1.
         self.max_per_second = max_per_second
@@ -57,50 +58,8 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._failures: list[_Failure] = []
-        self._cond = threading.Condition()
-        self._closing = False
         self.bot_messages: dict[int, dict[str, Any]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body go out as two writes; without this, Nagle's algorithm and delayed ACKs
-                # hold each response for ~40 ms on keep-alive connections.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # -- life cycle -------------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
-
-    def __enter__(self) -> FakeTelegram:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
 
     # -- what tests do ----------------------------------------------------------------------------------
 

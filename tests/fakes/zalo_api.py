@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+from tests.fakes.server import FakeServer
 
 BOT_NAME = "chibo_zalo"
 
@@ -26,51 +26,14 @@ class Call:
     ok: bool = True
 
 
-class FakeZalo:
+class FakeZalo(FakeServer):
     def __init__(self, token: str = "1234567890:zalo-test-token") -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
         self._updates: list[dict[str, Any]] = []
         self._failures: list[tuple[str, int, str, str | None]] = []
         self._ids = itertools.count(1)
-        self._cond = threading.Condition()
-        self._closing = False
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
-
-    def __enter__(self) -> FakeZalo:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
 
     # -- what tests do -------------------------------------------------------------------------------------
 
