@@ -4,7 +4,9 @@
 
 The real python-telegram-bot Application polls the fake Bot API server of the tests (127.0.0.1) on a SQLite
 file database with the bundled content; questions come from 10 chats at once; a question counts as answered
-when its reply reaches the fake server. In the same run: the dialogue core alone (``core.handle``, with the
+when its reply reaches the fake server. The fake server runs once in the benchmark's own process (it then
+shares the interpreter lock with the bot, which inflates the adapter's cost) and once in a process of its own,
+as the real Telegram server would be. In the same run: the dialogue core alone (``core.handle``, with the
 question log on the same kind of database) and the engine alone (``SearchIndex.search``). Medians of repeats.
 """
 
@@ -35,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     pool = [c.question for c in load_cases(ROOT / "tests" / "eval" / "dev.yaml")]
     questions = [pool[i % len(pool)] for i in range(args.questions)]
-    rates: dict[str, list[float]] = {"engine": [], "core": [], "telegram": []}
+    rates: dict[str, list[float]] = {"engine": [], "core": [], "telegram": [], "telegram_apart": []}
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
             settings = load_settings(
@@ -63,15 +65,55 @@ def main() -> None:
                     tg.user_says(q, user_id=1 + i % 10)
                 tg.wait_for(lambda t: len(t.sent()) >= len(questions) + 1, timeout=300)
                 rates["telegram"].append(len(questions) / (time.perf_counter() - t0))
+            rates["telegram_apart"].append(apart(settings.database_url, questions, tmp))
     med = {k: statistics.median(v) for k, v in rates.items()}
     added_ms = (1 / med["telegram"] - 1 / med["core"]) * 1000
     print(f"{len(questions)} questions from 10 chats, median of {args.repeats} runs\n")
     print("| path | questions per second | ms per question |")
     print("|---|---|---|")
     for name, label in (("engine", "engine alone"), ("core", "dialogue core + SQLite log"),
-                        ("telegram", "Telegram adapter, fake Bot API, end to end")):  # fmt: skip
+                        ("telegram", "Telegram adapter, fake Bot API in the same process"),
+                        ("telegram_apart", "Telegram adapter, fake Bot API in its own process")):  # fmt: skip
         print(f"| {label} | {med[name]:.0f} | {1000 / med[name]:.2f} |")
-    print(f"\nadded by the Telegram adapter: {added_ms:.2f} ms per question")
+    apart_ms = (1 / med["telegram_apart"] - 1 / med["core"]) * 1000
+    print(f"\nadded by the Telegram adapter: {added_ms:.2f} ms per question with the fake server in the same")
+    print(f"process (sharing its interpreter lock), {apart_ms:.2f} ms with the fake server in its own process")
+
+
+def apart(database_url: str, questions: list[str], tmp: str) -> float:
+    """The same end-to-end run with the fake Bot API server in a separate process, as Telegram would be."""
+    import json
+    import subprocess
+    import urllib.request
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.telegram_api"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        control = base_url.rsplit("/bot", 1)[0] + "/_control/"
+
+        def post(what: str, body: object = None) -> int:
+            request = urllib.request.Request(control + what, data=json.dumps(body).encode(), method="POST")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return int(json.loads(response.read())["result"])
+
+        settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp}/apart.db",
+                                 telegram_token="123456:TEST-TOKEN", telegram_base_url=base_url)  # fmt: skip
+        app = build_app(settings)
+        with RunningBot(app, base_url):
+            post("say", [["khởi động", 999]])
+            while post("sent") < 1:
+                time.sleep(0.01)
+            t0 = time.perf_counter()
+            post("say", [[q, 1 + i % 10] for i, q in enumerate(questions)])
+            while post("sent") < len(questions) + 1:
+                time.sleep(0.02)
+            return len(questions) / (time.perf_counter() - t0)
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 if __name__ == "__main__":

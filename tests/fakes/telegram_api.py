@@ -10,6 +10,7 @@ import collections
 import contextlib
 import itertools
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -204,6 +205,8 @@ class FakeTelegram(FakeServer):
         path = urlparse(request.path).path
         if path.startswith("/file/bot"):
             return self._download(request, unquote(path))
+        if path.startswith("/_control/"):
+            return self._control(request, path)
         prefix = f"/bot{self.token}/"
         if not path.startswith("/bot"):
             return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -275,6 +278,18 @@ class FakeTelegram(FakeServer):
                 with contextlib.suppress(json.JSONDecodeError):
                     params[key] = json.loads(params[key])
         return params, files
+
+    def _control(self, request: BaseHTTPRequestHandler, path: str) -> None:
+        """For a benchmark driving the fake in another process: ``say`` a list of [text, user_id], read ``sent``."""
+        length = int(request.headers.get("Content-Length") or 0)
+        body = json.loads(request.rfile.read(length) or b"null") if length else None
+        if path == "/_control/say" and isinstance(body, list):
+            for text, user_id in body:
+                self.user_says(str(text), user_id=int(user_id))
+            return self._reply(request, 200, {"ok": True, "result": len(body)})
+        if path == "/_control/sent":
+            return self._reply(request, 200, {"ok": True, "result": len(self.sent())})
+        return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
     def _download(self, request: BaseHTTPRequestHandler, path: str) -> None:
         """``GET /file/bot<TOKEN>/<file_path>``: the raw bytes, as the real server serves them."""
@@ -390,3 +405,9 @@ class FakeTelegram(FakeServer):
 def _suffix(filename: str) -> str:
     dot = filename.rfind(".")
     return filename[dot:] if dot > 0 else ""
+
+
+if __name__ == "__main__":  # a fake in its own process, for benchmarks: prints its base URL, serves until killed
+    with FakeTelegram() as fake:
+        print(fake.base_url, flush=True)
+        threading.Event().wait()
