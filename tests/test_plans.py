@@ -112,6 +112,13 @@ def test_the_forms_plans_use(sentence: str, day: date, clock: time | None, kind:
     assert action.text == sentence
 
 
+def test_two_day_meetings_and_time_ranges_start_at_the_first() -> None:
+    (first, second) = extract_actions("Hội nghị tập huấn tổ chức trong 02 ngày 25 - 26/3/2026 tại hội trường.")
+    assert (first.date, second.date) == (date(2026, 3, 25), date(2026, 3, 26))
+    (action,) = extract_actions("Hội nghị quán triệt tổ chức từ 7h30 đến 11h30 ngày 13/4/2026.")
+    assert action.time == time(7, 30)
+
+
 def test_a_range_gives_its_start_and_its_end() -> None:
     actions = extract_actions("Tổ chức học tập tập trung từ ngày 10/3 đến ngày 20/3/2026.")
     assert [a.date for a in actions] == [date(2026, 3, 10), date(2026, 3, 20)]

@@ -106,6 +106,7 @@ _MONTH_RE = re.compile(
 _QUARTER_RE = re.compile(
     r"\b(?P<part>dau\s+|cuoi\s+|giua\s+)?quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:[/-]|\s+nam)\s*(?P<y>\d{4})"
 )
+_DAY_PAIR_RE = re.compile(r"\bngay\s+(?P<first>\d{1,2})\s*(?:-|–|va|,)\s*(?P<second>\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4})")
 _HALF_YEAR_RE = re.compile(r"\b6\s+thang\s+(?P<part>dau|cuoi)\s+nam\s+(?P<y>\d{4})")
 _TIME_RE = re.compile(
     r"(?<![\d/])(?P<h>\d{1,2})\s*(?:h|g|gio)\s*(?P<min>\d{2})?(?:\s*(?:phut|p|'))?(?![\d/a-z])"
@@ -171,6 +172,11 @@ def _time_near(folded: str, start: int, end: int) -> time | None:
     after = folded[end : end + 20]
     candidates = list(_TIME_RE.finditer(before))
     if candidates and _BETWEEN_TIME_AND_DATE.fullmatch(before[candidates[-1].end() :]):
+        # "từ 7h30 đến 11h30 ngày 13/4/2026": the action starts at the first of the two.
+        if len(candidates) > 1 and re.fullmatch(
+            r"\s*(?:den|-|–)\s*", before[candidates[-2].end() : candidates[-1].start()]
+        ):
+            return _clock(candidates[-2])
         return _clock(candidates[-1])
     lead = re.match(r"[\s,]*(?:luc|vao luc)?\s*", after)
     following = _TIME_RE.match(after[lead.end() if lead else 0 :])
@@ -203,6 +209,14 @@ def _dates(sentence: str, year_hint: int | None) -> list[_Found]:
             continue
         hint = bool(_DEADLINE_BEFORE.search(folded[max(0, m.start() - 40) : m.start()]))
         found.append(_Found(m.start(), m.end(), day, _time_near(folded, m.start(), m.end()), hint))
+    # "ngày 25 - 26/3/2026", "ngày 25 và 26/3/2026": a meeting over two days starts on the first.
+    for m in _DAY_PAIR_RE.finditer(folded):
+        second = next((f for f in found if f.start == m.start("second")), None)
+        if second is None:
+            continue
+        first = _valid(second.day.year, second.day.month, int(m["first"]))
+        if first is not None and first < second.day:
+            found.append(_Found(m.start("first"), m.end("first"), first, second.clock, second.deadline_hint))
     # "từ ngày 10/3 đến ngày 20/3/2026": a day and month whose year comes with the range's end; "trước ngày
     # 15/4": a day and month in the plan's year.
     for m in _SHORT_DATE_RE.finditer(folded):
