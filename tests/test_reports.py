@@ -147,7 +147,7 @@ def test_an_admins_report_has_every_cell_and_totals(world: dict[str, object]) ->
     assert (totals["members"], totals["quiz_done"], totals["quiz_due"]) == (6, 3, 6)
     assert "Tổng cộng 2 chi bộ, 6 đảng viên: kiểm tra 3/6 (50%)" in as_text(report, app.settings.zone)
     book = load_workbook(io.BytesIO(as_xlsx(report, app.settings.zone)))
-    assert book.sheetnames == ["Tổng hợp", "Kiểm tra", "Hội nghị", "Bài thu hoạch"]
+    assert book.sheetnames == ["Tổng hợp", "Kiểm tra", "Hội nghị", "Bài thu hoạch", "Đã rời chi bộ"]
     rows = list(book["Tổng hợp"].iter_rows(values_only=True))
     assert rows[0][:5] == ("Chi bộ", "Số đảng viên", "Kiểm tra: đã làm", "Kiểm tra: phải làm", "Tỷ lệ kiểm tra")
     assert rows[1][:5] == ("Chi bộ thôn 1", 4, 2, 4, 0.5) and rows[2][:5] == ("Chi bộ thôn 2", 2, 1, 2, 0.5)
@@ -156,6 +156,19 @@ def test_an_admins_report_has_every_cell_and_totals(world: dict[str, object]) ->
     assert quiz_rows[2] == ("Chi bộ thôn 2", "Bài thử", 1, 2, 0.5, 0, 0.0, "Hoàng Thị Dung")
     png = as_png(report)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_a_member_who_left_keeps_their_results_under_their_name(world: dict[str, object]) -> None:
+    app, sec_a = world["app"], world["sec_a"]
+    assert isinstance(app, App) and isinstance(sec_a, Actor)
+    binh = next(m for m in app.org.members(sec_a) if m.full_name == "Trần Thị Bình")
+    app.org.remove_member(sec_a, binh.id)
+    (cell,) = app.reports.build(sec_a).cells
+    assert cell.members == 3 and cell.quizzes[0].total == 3 and cell.quizzes[0].completed == 1
+    assert cell.former == ["Trần Thị Bình (đã rời): kiểm tra “Bài thử” 1/2; vắng “Hội nghị quán triệt”"]
+    assert "Kết quả của người đã rời chi bộ: Trần Thị Bình (đã rời)" in as_text(
+        app.reports.build(sec_a), app.settings.zone
+    )
 
 
 def test_a_secretary_cannot_report_on_another_cell(world: dict[str, object]) -> None:

@@ -66,6 +66,7 @@ class CellReport:
     conferences: list[ConferenceFigure] = field(default_factory=list)
     deadlines: list[DeadlineFigure] = field(default_factory=list)
     missing_ids: dict[str, list[int]] = field(default_factory=dict)  # what → member ids, for the reminder
+    former: list[str] = field(default_factory=list)  # results of members who have left, kept under their name
 
     def completion(self) -> float | None:
         """Quiz completion across the cell's quizzes, for the chart."""
@@ -137,6 +138,13 @@ class ReportService:
         members = list(s.scalars(select(Member).where(Member.unit_id == cell.id, Member.status == "active")))
         names = {m.id: m.full_name or "(không tên)" for m in members}
         report = CellReport(cell.id, cell.name, len(members))
+        # Members who left keep their past results, under their name (or without it, when erased), apart from
+        # the counts of the cell as it is now.
+        gone = {
+            m.id: (f"{m.full_name} (đã rời)" if m.status == "left" and m.full_name else "(đã xoá tên)")
+            for m in s.scalars(select(Member).where(Member.unit_id == cell.id, Member.status.in_(("left", "erased"))))
+        }
+        former: dict[int, list[str]] = {}
         catalog = self._quizzes.catalog()
         for assignment in self._quizzes.assignments_for(s, cell):
             quiz = catalog.get(assignment.quiz_id)
@@ -157,6 +165,8 @@ class ReportService:
                 )
             )
             report.missing_ids[f"quiz:{quiz.id}"] = missing
+            for m, attempt in self._quizzes.best_attempts(s, quiz.id, list(gone)).items():
+                former.setdefault(m, []).append(f"kiểm tra “{quiz.title}” {attempt.score}/{attempt.total}")
         ancestors = [int(x) for x in cell.path.strip("/").split("/") if x]
         events = s.scalars(
             select(Event)
@@ -173,6 +183,10 @@ class ReportService:
                     )
                 )
             }
+            words = {"attend": "tham dự", "absent": "vắng", "submitted": "đã nộp"}
+            for m in gone:
+                if (r := answers.get(m)) is not None:
+                    former.setdefault(m, []).append(f"{words.get(r.answer, r.answer)} “{event.title}”")
             if event.kind == "conference":
                 figure = ConferenceFigure(event.id, event.title, occurrence, len(names))
                 for m, name in names.items():
@@ -201,6 +215,10 @@ class ReportService:
                     )
                 )
                 report.missing_ids[f"due:{event.id}"] = missing
+        report.former = [
+            f"{gone[m]}: {'; '.join(things)}"
+            for m, things in sorted(former.items(), key=lambda x: _name_key(gone[x[0]]))
+        ]
         return report
 
     # -- reminding those missing -----------------------------------------------------------------------------
@@ -307,6 +325,8 @@ def as_text(report: Report, zone: ZoneInfo) -> str:
                 lines.append("  Chưa nộp: " + ", ".join(d.missing))
         if not (cell.quizzes or cell.conferences or cell.deadlines):
             lines.append("• Chưa có bài kiểm tra, hội nghị hay hạn nộp nào.")
+        if cell.former:
+            lines.append("  Kết quả của người đã rời chi bộ: " + " | ".join(cell.former))
     if len(report.cells) > 1:
         t = report.totals()
         lines.append(
@@ -437,6 +457,11 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
                     ", ".join(d.missing),
                 ]
             )
+    former = book.create_sheet("Đã rời chi bộ")
+    former.append(["Chi bộ", "Đảng viên và kết quả đã có"])
+    for cell in report.cells:
+        for line in cell.former:
+            former.append([cell.name, line])
     for sheet in book.worksheets:
         for head in sheet[1]:
             head.font = Font(bold=True)
