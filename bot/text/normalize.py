@@ -110,6 +110,7 @@ class Token:
     number: bool = False
 
 
+@lru_cache(maxsize=1 << 15)
 def _roman_value(word: str) -> int | None:
     if not word or not _ROMAN_RE.match(word):
         return None
@@ -168,16 +169,32 @@ def raw_words(text: str) -> list[str]:
     text = _rewrite_times(text)
     words: list[str] = []
     for piece in text.split():
-        if _KEEP_WHOLE_RE.fullmatch(piece):
-            words.append(piece)
-            continue
-        words.extend(_TOKEN_RE.findall(_LETTER_DIGIT_RE.sub(" ", piece)))
+        words.extend(_piece_words(piece))
     return words
 
 
-# Words repeat a great deal across a corpus: fold each distinct word once.
-_fold_word = lru_cache(maxsize=1 << 17)(fold)
-_marks_of_word = lru_cache(maxsize=1 << 17)(marks_of)
+@lru_cache(maxsize=1 << 17)
+def _piece_words(piece: str) -> tuple[str, ...]:
+    """The words of one whitespace-separated piece (pieces repeat a great deal across a corpus)."""
+    if _KEEP_WHOLE_RE.fullmatch(piece):
+        return (piece,)
+    return tuple(_TOKEN_RE.findall(_LETTER_DIGIT_RE.sub(" ", piece)))
+
+
+# Words repeat a great deal across a corpus: each distinct word is looked at once (``_word_facts``).
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_facts(raw: str) -> tuple[str, str, int | None, str, bool]:
+    """(folded, kind, roman value, marks, has marks) of a word; kind: "number", "whole", "roman" or "word"."""
+    word = raw.lower()
+    folded = fold(word)
+    if folded.isascii() and folded.isdigit():
+        return str(int(folded)), "number", None, "", False
+    if _KEEP_WHOLE_RE.fullmatch(folded):
+        return folded, "whole", None, "", False
+    value = _roman_value(folded)
+    return folded, "roman" if value is not None else "word", value, marks_of(word), has_marks(word)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -185,21 +202,18 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev = ""
     for raw in raw_words(text):
-        word = raw.lower()
-        folded = _fold_word(word)
-        if folded.isascii() and folded.isdigit():
-            tokens.append(Token(str(int(folded)), number=True))
-        elif _KEEP_WHOLE_RE.fullmatch(folded):
+        folded, kind, value, marks, marked = _word_facts(raw)
+        if kind in ("number", "whole"):
             tokens.append(Token(folded, number=True))
-        elif (value := _roman_value(folded)) is not None and (
-            folded not in _AMBIGUOUS_ROMAN or raw.isupper() or (prev in _NUMBER_CONTEXT and not has_marks(word))
+        elif kind == "roman" and (
+            folded not in _AMBIGUOUS_ROMAN or raw.isupper() or (prev in _NUMBER_CONTEXT and not marked)
         ):
             tokens.append(Token(str(value), number=True))
         elif prev == "thu" and folded in _NUMBER_WORDS and len(tokens) >= 2 and tokens[-2].fold == "lan":
             # "lần thứ hai" is the second; "thứ Hai" alone is Monday.
             tokens.append(Token(str(_NUMBER_WORDS[folded]), number=True))
         else:
-            tokens.append(Token(folded, _marks_of_word(word)))
+            tokens.append(Token(folded, marks))
         prev = folded
     return tokens
 
