@@ -102,6 +102,9 @@ FORMS = [
     ("Các chi bộ gửi báo cáo chậm nhất vào ngày 20-4-2026.", date(2026, 4, 20), None, "deadline"),
     ("Tổ chức hội nghị vào sáng ngày 15/3/2026 tại hội trường.", date(2026, 3, 15), None, "conference"),
     ("Hoàn thành trước 30/6/2026.", date(2026, 6, 30), None, "deadline"),
+    ("Thời hạn hoàn thành: 30/4/2026.", date(2026, 4, 30), None, "deadline"),
+    ("Hạn cuối: 30/4/2026, gửi về Văn phòng Đảng ủy.", date(2026, 4, 30), None, "deadline"),
+    ("Hội nghị ngày 15/4/2026 (thứ Tư), lúc 14h00 tại hội trường.", date(2026, 4, 15), time(14, 0), "conference"),
 ]  # fmt: skip
 
 

@@ -133,7 +133,8 @@ _SIGNING_RE = re.compile(r"^[\w\s.,]{2,40},\s*ngay\s*(?:\d{1,2}|\.+|…)?\s*than
 _ANNIVERSARY_RE = re.compile(r"\(?\d{1,2}/\d{1,2}/(?P<y1>\d{4})\s*[-–]\s*\d{1,2}/\d{1,2}/(?P<y2>\d{4})\)?")
 
 _DEADLINE_BEFORE = re.compile(
-    r"(?:truoc|cham nhat|han chot|han|hoan thanh|xong|ket thuc|den het|den|dong|nop|gui)\s*(?:vao\s*)?(?:luc\s*)?"
+    r"(?:truoc|cham nhat|han chot|han cuoi|thoi han|han|hoan thanh|xong|ket thuc|den het|den|dong|nop|gui)"
+    r"\s*:?\s*(?:vao\s*)?(?:luc\s*)?"
     r"(?:\d{1,2}\s*(?:h|gio)\s*\d{0,2}\s*(?:phut)?\s*,?\s*)?(?:(?:thu\s+\w+|chu nhat)\s*,?\s*)?"
     r"(?:ngay|trong|truoc)?\s*$"
 )
@@ -169,7 +170,7 @@ _BETWEEN_TIME_AND_DATE = re.compile(
 def _time_near(folded: str, start: int, end: int) -> time | None:
     """A time written just before the date ("08h00, thứ Hai, ngày 13/4/2026") or just after ("13/4/2026, 8h30")."""
     before = folded[max(0, start - 40) : start]
-    after = folded[end : end + 20]
+    after = folded[end : end + 32]
     candidates = list(_TIME_RE.finditer(before))
     if candidates and _BETWEEN_TIME_AND_DATE.fullmatch(before[candidates[-1].end() :]):
         # "từ 7h30 đến 11h30 ngày 13/4/2026": the action starts at the first of the two.
@@ -178,7 +179,7 @@ def _time_near(folded: str, start: int, end: int) -> time | None:
         ):
             return _clock(candidates[-2])
         return _clock(candidates[-1])
-    lead = re.match(r"[\s,]*(?:luc|vao luc)?\s*", after)
+    lead = re.match(r"[\s,]*(?:\(\s*(?:thu\s+\w+|chu nhat)\s*\))?[\s,]*(?:luc|vao luc|vao)?\s*", after)
     following = _TIME_RE.match(after[lead.end() if lead else 0 :])
     return _clock(following) if following else None
 
