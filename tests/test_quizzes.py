@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
@@ -56,16 +57,16 @@ def content(tmp_path: Path) -> Path:
     return folder
 
 
-def make_app(tmp_path: Path, content: Path, clock: FixedClock) -> App:
-    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'q.db'}", content_dir=content)
-    app = build_app(settings, clock=clock)
+def make_app(engine: Engine, content: Path, clock: FixedClock) -> App:
+    settings = load_settings(_env_file=None, content_dir=content)
+    app = build_app(settings, clock=clock, engine=engine)
     app.quizzes._rng = random.Random(7)
     return app
 
 
 @pytest.fixture
-def app(tmp_path: Path, content: Path, clock: FixedClock) -> App:
-    app = make_app(tmp_path, content, clock)
+def app(engine: Engine, content: Path, clock: FixedClock) -> App:
+    app = make_app(engine, content, clock)
     system = Actor.system()
     committee = app.org.add_unit(system, "Đảng bộ xã", "committee").id
     cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
@@ -131,13 +132,13 @@ def test_options_are_shuffled_per_attempt(app: App) -> None:
 
 
 def test_an_interrupted_attempt_resumes_after_a_restart(
-    app: App, tmp_path: Path, content: Path, clock: FixedClock
+    app: App, engine: Engine, content: Path, clock: FixedClock
 ) -> None:
     core = app.core()
     assign(core)
     (q1,) = say(core, "m", button="qz:s:thu")
     say(core, "m", button=right_button(q1, app))
-    restarted = make_app(tmp_path, content, clock)
+    restarted = make_app(engine, content, clock)
     (resumed,) = say(restarted.core(), "m", button="qz:s:thu")
     assert resumed.text.startswith("Làm tiếp. Câu 2/3:")
 
