@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     pool = [c.question for c in load_cases(ROOT / "tests" / "eval" / "dev.yaml")]
     questions = [pool[i % len(pool)] for i in range(args.questions)]
-    rates: dict[str, list[float]] = {"engine": [], "core": [], "telegram": [], "telegram_apart": []}
+    rates: dict[str, list[float]] = {"engine": [], "core": [], "telegram": [], "telegram_apart": [], "echo": []}
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
             settings = load_settings(
@@ -66,6 +66,7 @@ def main() -> None:
                 tg.wait_for(lambda t: len(t.sent()) >= len(questions) + 1, timeout=300)
                 rates["telegram"].append(len(questions) / (time.perf_counter() - t0))
             rates["telegram_apart"].append(apart(settings.database_url, questions, tmp))
+            rates["echo"].append(bare_echo(questions))
     med = {k: statistics.median(v) for k, v in rates.items()}
     added_ms = (1 / med["telegram"] - 1 / med["core"]) * 1000
     print(f"{len(questions)} questions from 10 chats, median of {args.repeats} runs\n")
@@ -73,11 +74,57 @@ def main() -> None:
     print("|---|---|---|")
     for name, label in (("engine", "engine alone"), ("core", "dialogue core + SQLite log"),
                         ("telegram", "Telegram adapter, fake Bot API in the same process"),
-                        ("telegram_apart", "Telegram adapter, fake Bot API in its own process")):  # fmt: skip
+                        ("telegram_apart", "Telegram adapter, fake Bot API in its own process"),
+                        ("echo", "baseline: bare python-telegram-bot echo handler, same fake server")):  # fmt: skip
         print(f"| {label} | {med[name]:.0f} | {1000 / med[name]:.2f} |")
     apart_ms = (1 / med["telegram_apart"] - 1 / med["core"]) * 1000
     print(f"\nadded by the Telegram adapter: {added_ms:.2f} ms per question with the fake server in the same")
     print(f"process (sharing its interpreter lock), {apart_ms:.2f} ms with the fake server in its own process")
+
+
+def bare_echo(questions: list[str]) -> float:
+    """The library alone: an Application whose handler sends the text back, against the same fake server."""
+    import asyncio
+    import threading
+
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await context.bot.send_message(update.message.chat.id, update.message.text)
+
+    with FakeTelegram() as tg:
+        ready = threading.Event()
+        state: dict[str, object] = {}
+
+        async def main() -> None:
+            application = ApplicationBuilder().token(tg.token).base_url(tg.base_url).build()
+            application.add_handler(MessageHandler(filters.TEXT, echo))
+            await application.initialize()
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+            stop = asyncio.Event()
+            state["stop"], state["loop"] = stop, asyncio.get_running_loop()
+            ready.set()
+            await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+        thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+        thread.start()
+        ready.wait(15)
+        t0 = time.perf_counter()
+        for i, q in enumerate(questions):
+            tg.user_says(q, user_id=1 + i % 10)
+        tg.wait_for(lambda t: len(t.sent()) >= len(questions), timeout=300)
+        rate = len(questions) / (time.perf_counter() - t0)
+        loop, stop = state["loop"], state["stop"]
+        loop.call_soon_threadsafe(stop.set)  # type: ignore[attr-defined]
+        thread.join(10)
+        return rate
 
 
 def apart(database_url: str, questions: list[str], tmp: str) -> float:
