@@ -10,7 +10,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +228,7 @@ def test_a_reminder_answered_with_a_number_and_a_refusal_marks_unreachable(zalo:
     from bot.services.events import EventDraft
     from bot.storage.models import Account
 
-    clock = FixedClock(__import__("datetime").datetime(2026, 4, 1, 1, 0, tzinfo=__import__("datetime").UTC))
+    clock = FixedClock(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
     app = build_app(app.settings, clock=clock)
     cell_with(app, ("u42", "secretary", "Phạm Thị Hoa"), ("u43", "member", "Nguyễn Văn An"))
     secretary = app.org.actor_for("zalo", "u42")
