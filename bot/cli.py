@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
@@ -26,24 +27,33 @@ app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 
 
+T = TypeVar("T")
+
+
+def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
+    """A document read by ``reader``, or one clear line and exit code 1 (missing, damaged, unknown type)."""
+    from bot.documents import DocumentError
+
+    if not file.is_file():
+        typer.echo(f"Không tìm thấy tệp {file}.", err=True)
+        raise typer.Exit(1)
+    try:
+        return reader(file.name, file.read_bytes())
+    except DocumentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
 @plan_app.command("extract")
 def plan_extract(
     file: Annotated[Path, typer.Argument(help="Kế hoạch: .docx, .pdf, .txt hoặc .md.")],
     as_json: Annotated[bool, typer.Option("--json", help="In danh sách JSON (date, time, kind, title, text).")] = False,
 ) -> None:
     """Đọc một kế hoạch và in các hội nghị, hạn nộp có ngày tháng."""
-    from bot.documents import DocumentError, read_document
+    from bot.documents import read_document
     from bot.plans.extract import extract_actions
 
-    if not file.is_file():
-        typer.echo(f"Không tìm thấy tệp {file}.", err=True)
-        raise typer.Exit(1)
-    try:
-        text = read_document(file.name, file.read_bytes())
-    except DocumentError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-    actions = extract_actions(text)
+    actions = extract_actions(_read_or_exit(file, read_document))
     if as_json:
         typer.echo(json.dumps([a.as_json() for a in actions], ensure_ascii=False, indent=2))
         return
@@ -171,20 +181,13 @@ def content_import(
     prefix: Annotated[str, typer.Option("--prefix", help="Tiền tố cho mã mục, ví dụ hd14.")] = "",
 ) -> None:
     """Chuyển tài liệu hỏi - đáp / thuật ngữ thành nội dung; báo những dòng chưa đọc được."""
-    from bot.documents import DocumentError, read_lines
+    from bot.documents import read_lines
     from bot.knowledge.importer import check_output, import_booklet
 
     if kind not in ("qa", "glossary"):
         typer.echo("--kind phải là qa hoặc glossary.", err=True)
         raise typer.Exit(1)
-    if not file.is_file():
-        typer.echo(f"Không tìm thấy tệp {file}.", err=True)
-        raise typer.Exit(1)
-    try:
-        lines = read_lines(file.name, file.read_bytes())
-    except DocumentError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    lines = _read_or_exit(file, read_lines)
     title = next((ln.text for ln in lines if len(ln.text) > 10), file.stem)
     if len(lines) > 500 and sys.stderr.isatty():
         with typer.progressbar(length=len(lines), label="Đang đọc", file=sys.stderr) as bar:

@@ -29,6 +29,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.services.events import outbox_row
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Outbox
 from scheduler.fanout import locking
@@ -219,12 +220,18 @@ class Dispatcher:
         if other is None:
             return
         log.info("message %s: member unreachable on %s, falling back to %s", item.id, item.channel, other[0])
-        s.execute(
-            insert(Outbox),
-            [{"dedup_key": item.dedup_key + ":fb", "member_id": item.member_id, "channel": other[0],
-              "chat_ref": other[1], "kind": item.kind, "event_id": item.event_id, "broadcast_id": item.broadcast_id,
-              "text": item.text, "buttons": item.buttons, "due_at": now, "status": "pending", "attempts": 0}],
-        )  # fmt: skip
+        row = outbox_row(
+            item.dedup_key + ":fb",
+            item.member_id,
+            (other[0], other[1]),
+            item.kind,
+            item.text,
+            now,
+            buttons=item.buttons,
+            event_id=item.event_id,
+            broadcast_id=item.broadcast_id,
+        )
+        s.execute(insert(Outbox), [row])
         # The original row keeps its "unreachable" for the channel; the broadcast report counts the member once.
         s.execute(update(Outbox).where(Outbox.id == item.id).values(status="dropped", error="moved to " + other[0]))
 

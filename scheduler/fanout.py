@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.messages import vi_events as ve
-from bot.services.events import EventService, occurrence_key, routes_for
+from bot.services.events import EventService, occurrence_key, outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Reminder, Unit
 
@@ -112,25 +111,12 @@ class ReminderFanOut:
             )
         members = [m.id for m in self._events._audience(s, event) if m.id not in answered]
         routes = routes_for(s, members)
-        rows: list[dict[str, Any]] = []
-        for member_id in members:
-            channel, chat_ref = routes.get(member_id, ("", ""))
-            rows.append(
-                {
-                    "dedup_key": f"r{reminder.id}m{member_id}",
-                    "member_id": member_id,
-                    "channel": channel or "none",
-                    "chat_ref": chat_ref,
-                    "kind": "reminder",
-                    "event_id": event.id,
-                    "text": text,
-                    "buttons": buttons,
-                    "due_at": now,
-                    "status": "pending" if channel else "unreachable",
-                    "attempts": 0,
-                    "error": None if channel else "no chat account",
-                }
+        rows = [
+            outbox_row(
+                f"r{reminder.id}m{m}", m, routes.get(m), "reminder", text, now, buttons=buttons, event_id=event.id
             )
+            for m in members
+        ]
         if rows:
             s.execute(insert(Outbox), rows)
         reminder.status = "fanned"

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from bot.clock import Clock
 from bot.messages import vi_events as ve
-from bot.services.events import EventService, delivery_report, routes_for
+from bot.services.events import EventService, delivery_report, outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Broadcast, Outbox
 from scheduler.dispatcher import Dispatcher
@@ -57,12 +57,8 @@ class Delivery:
                 text = ve.delivery(delivery_report(s, fresh.id), fresh.text)
                 exists = s.scalar(select(Outbox.id).where(Outbox.dedup_key == f"br{fresh.id}"))
                 if exists is None:
-                    s.execute(
-                        insert(Outbox),
-                        [{"dedup_key": f"br{fresh.id}", "member_id": fresh.author_id, "channel": route[0],
-                          "chat_ref": route[1], "kind": "report", "broadcast_id": None, "text": text, "buttons": [],
-                          "due_at": self._clock.now(), "status": "pending", "attempts": 0}],
-                    )  # fmt: skip
+                    row = outbox_row(f"br{fresh.id}", fresh.author_id, route, "report", text, self._clock.now())
+                    s.execute(insert(Outbox), [row])
                     made += 1
         return made
 

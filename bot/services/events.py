@@ -407,21 +407,8 @@ class EventService:
             if member_id in seen:
                 continue
             seen.add(member_id)
-            rows.append(
-                {
-                    "dedup_key": f"e{event.id}v{event.version}m{member_id}",
-                    "member_id": member_id,
-                    "channel": channel,
-                    "chat_ref": chat_ref,
-                    "kind": "notice",
-                    "event_id": event.id,
-                    "text": text,
-                    "buttons": [],
-                    "due_at": now,
-                    "status": "pending",
-                    "attempts": 0,
-                }
-            )
+            key = f"e{event.id}v{event.version}m{member_id}"
+            rows.append(outbox_row(key, member_id, (channel, chat_ref), "notice", text, now, event_id=event.id))
         if rows:
             s.execute(insert(Outbox), rows)
         return len(rows)
@@ -574,34 +561,16 @@ class EventService:
             s.add(record)
             s.flush()
             body = ve.broadcast_text(unit.name, actor.full_name, text)
-            routes = self._routes(s, [m.id for m in members])
-            rows = []
-            for member in members:
-                channel, chat_ref = routes.get(member.id, ("", ""))
-                rows.append(
-                    {
-                        "dedup_key": f"b{token}:m{member.id}",
-                        "member_id": member.id,
-                        "channel": channel or "none",
-                        "chat_ref": chat_ref,
-                        "kind": "broadcast",
-                        "broadcast_id": record.id,
-                        "text": body,
-                        "buttons": [],
-                        "due_at": now,
-                        "status": "pending" if channel else "unreachable",
-                        "attempts": 0,
-                        "error": None if channel else "no chat account",
-                    }
-                )
+            routes = routes_for(s, [m.id for m in members])
+            rows = [
+                outbox_row(f"b{token}:m{m.id}", m.id, routes.get(m.id), "broadcast", body, now, broadcast_id=record.id)
+                for m in members
+            ]
             if rows:
                 s.execute(insert(Outbox), rows)
             record.total = len(rows)
             log.info("broadcast %s queued to %s members of unit %s", record.id, len(rows), unit.id)
             return record.id, len(rows)
-
-    def _routes(self, s: Session, member_ids: list[int]) -> dict[int, tuple[str, str]]:
-        return routes_for(s, member_ids)
 
     def delivery(self, actor: Actor, broadcast_id: int) -> DeliveryReport:
         with self._db.session() as s:
@@ -632,6 +601,38 @@ def routes_for(s: Session, member_ids: list[int]) -> dict[int, tuple[str, str]]:
     for member_id, (_, channel, user_ref) in best.items():
         routes[member_id] = (channel, user_ref)  # a private chat's id is the user's id on these platforms
     return routes
+
+
+def outbox_row(
+    dedup_key: str,
+    member_id: int | None,
+    route: tuple[str, str] | None,
+    kind: str,
+    text: str,
+    due_at: datetime,
+    *,
+    buttons: list[list[str]] | None = None,
+    event_id: int | None = None,
+    broadcast_id: int | None = None,
+) -> dict[str, Any]:
+    """One outbox message, ready for ``insert(Outbox)``. A member with no chat account to write to is recorded
+    as unreachable at once, so the delivery report counts them."""
+    channel, chat_ref = route or ("", "")
+    return {
+        "dedup_key": dedup_key,
+        "member_id": member_id,
+        "channel": channel or "none",
+        "chat_ref": chat_ref,
+        "kind": kind,
+        "event_id": event_id,
+        "broadcast_id": broadcast_id,
+        "text": text,
+        "buttons": buttons or [],
+        "due_at": due_at,
+        "status": "pending" if channel else "unreachable",
+        "attempts": 0,
+        "error": None if channel else "no chat account",
+    }
 
 
 def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:

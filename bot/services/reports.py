@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from bot.clock import Clock
-from bot.services.events import EventService, routes_for
+from bot.services.events import EventService, outbox_row, routes_for
 from bot.services.org import Actor, Denied, OrgError, _name_key
 from bot.services.quizzes import QuizService
 from bot.storage.db import Database
@@ -250,20 +250,8 @@ class ReportService:
                     + "; ".join(things)
                     + ". Gõ /kiemtra hoặc /lich để xem."
                 )
-                rows.append(
-                    {
-                        "dedup_key": f"rm{stamp}u{report.cells[0].unit_id if report.cells else 0}m{member_id}",
-                        "member_id": member_id,
-                        "channel": route[0],
-                        "chat_ref": route[1],
-                        "kind": "notice",
-                        "text": text,
-                        "buttons": [],
-                        "due_at": now,
-                        "status": "pending",
-                        "attempts": 0,
-                    }
-                )
+                key = f"rm{stamp}u{report.cells[0].unit_id if report.cells else 0}m{member_id}"
+                rows.append(outbox_row(key, member_id, route, "notice", text, now))
             existing = set(
                 s.scalars(select(Outbox.dedup_key).where(Outbox.dedup_key.in_([r["dedup_key"] for r in rows])))
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
@@ -43,6 +45,26 @@ class FakeServer:
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError
+
+    def _so_far(self) -> str:
+        """What the fake has seen, for a test that timed out."""
+        return ""
+
+    def sent(self, chat_id: Any = None) -> list[Any]:
+        raise NotImplementedError
+
+    def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 8.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out; so far: {self._so_far()}")
+                self._cond.wait(left)
+
+    def wait_sent(self, count: int, chat_id: Any = None, timeout: float = 8.0) -> list[Any]:
+        self.wait_for(lambda fake: len(fake.sent(chat_id)) >= count, timeout)
+        return self.sent(chat_id)
 
     def __enter__(self) -> Self:
         self._thread.start()

@@ -12,7 +12,6 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -183,18 +182,8 @@ class FakeTelegram(FakeServer):
         with self._cond:
             return [c for c in self.calls if c.method == method]
 
-    def wait_for(self, predicate: Callable[[FakeTelegram], bool], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
-                self._cond.wait(left)
-
-    def wait_sent(self, count: int, chat_id: int | None = None, timeout: float = 5.0) -> list[Call]:
-        self.wait_for(lambda tg: len(tg.sent(chat_id)) >= count, timeout)
-        return self.sent(chat_id)
+    def _so_far(self) -> str:
+        return str([c.method for c in self.calls])
 
     # -- the server side --------------------------------------------------------------------------------
 

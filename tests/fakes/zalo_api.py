@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -75,18 +74,8 @@ class FakeZalo(FakeServer):
                 if c.method == "sendMessage" and c.ok and (chat_id is None or c.params.get("chat_id") == chat_id)
             ]
 
-    def wait_for(self, predicate: Callable[[FakeZalo], bool], timeout: float = 8.0) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out; sent so far: {[c.params.get('text') for c in self.calls]}")
-                self._cond.wait(left)
-
-    def wait_sent(self, count: int, chat_id: str | None = None, timeout: float = 8.0) -> list[str]:
-        self.wait_for(lambda z: len(z.sent(chat_id)) >= count, timeout)
-        return self.sent(chat_id)
+    def _so_far(self) -> str:
+        return str([c.params.get("text") for c in self.calls])
 
     # -- the server side -------------------------------------------------------------------------------------
 
