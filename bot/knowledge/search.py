@@ -112,6 +112,35 @@ class _QueryToken:
     weight: float
     credit: float  # 1.0, or less when the word was repaired
     known: bool
+    intent: bool
+
+
+@dataclass
+class _Query:
+    """What every entry's score needs from the question, worked out once per question."""
+
+    tokens: list[_QueryToken]
+    total: float
+    marks: dict[str, set[str]]  # the marks each word was typed with
+    numbers: set[str]
+    intents: set[str]
+    text: str
+    pairs: set[tuple[str, str]]
+
+    @classmethod
+    def of(cls, qtokens: list[_QueryToken]) -> _Query:
+        marks: dict[str, set[str]] = {}
+        for q in qtokens:
+            marks.setdefault(q.token.fold, set()).add(q.token.marks)
+        return cls(
+            tokens=qtokens,
+            total=sum(q.weight for q in qtokens),
+            marks=marks,
+            numbers={q.token.fold for q in qtokens if q.token.number},
+            intents={q.token.fold for q in qtokens if q.intent},
+            text=" ".join(q.token.fold for q in qtokens if not q.intent),
+            pairs=_pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number]),
+        )
 
 
 def _pairs(tokens: Sequence[Token]) -> set[tuple[str, str]]:
@@ -123,6 +152,8 @@ def _found(marks_by_fold: dict[str, set[str]], token: Token) -> bool:
     stored = marks_by_fold.get(token.fold)
     if stored is None:
         return False
+    if not token.marks or token.marks in stored:
+        return True
     return any(marks_compatible(token.marks, m) for m in stored)
 
 
@@ -184,8 +215,15 @@ class SearchIndex:
             for fold_ in doc.body_marks.keys() - doc.key_marks.keys():
                 body_post.setdefault(fold_, []).append(i)
             self._docs.append(doc)
-        self._key_post = {t: np.asarray(v, dtype=np.int32) for t, v in key_post.items()}
-        self._body_post = {t: np.asarray(v, dtype=np.int32) for t, v in body_post.items()}
+        # Per word, the entries holding it in a phrasing and those holding it in the answer only.
+        none = np.zeros(0, dtype=np.int32)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            fold_: (
+                np.asarray(key_post.get(fold_, none), dtype=np.int32),
+                np.asarray(body_post.get(fold_, none), dtype=np.int32),
+            )
+            for fold_ in key_post.keys() | body_post.keys()
+        }
 
     # -- weights -----------------------------------------------------------------------------------------
 
@@ -287,8 +325,8 @@ class SearchIndex:
 
         return max(sorted(candidates), key=rank)
 
-    def _analyze_query(self, query: str) -> list[_QueryToken]:
-        tokens, credits = self._repair(tokenize(query))
+    def _analyze_query(self, typed: list[Token]) -> list[_QueryToken]:
+        tokens, credits = self._repair(typed)
         # Abbreviations and question phrasings are read after repair ("nghij quyeets" → "nghị quyết").
         expanded: list[Token] = []
         expanded_credit: list[float] = []
@@ -304,7 +342,8 @@ class SearchIndex:
         out = []
         for j, t in enumerate(final):
             known = self._known(t)
-            out.append(_QueryToken(t, self._weight(t, final, j, known=known), credit_by_word.get(t.fold, 1.0), known))
+            weight = self._weight(t, final, j, known=known)
+            out.append(_QueryToken(t, weight, credit_by_word.get(t.fold, 1.0), known, is_intent(t)))
         return out
 
     # -- search ------------------------------------------------------------------------------------------
@@ -314,15 +353,17 @@ class SearchIndex:
         return " ".join(t.fold for t in tokenize(text))
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
-        qtokens = self._analyze_query(query)
-        normalized = " ".join(t.fold for t in tokenize(query))
+        typed = tokenize(query)
+        normalized = " ".join(t.fold for t in typed)
+        qtokens = self._analyze_query(typed)
         if not qtokens:
             return SearchResult(query, normalized, False, "empty")
         if self.analyzer.is_chatter([q.token for q in qtokens]):
             return SearchResult(query, normalized, False, "chatter")
         if not self._docs:
             return SearchResult(query, normalized, False, "not_found")
-        scored = [(*self._score(qtokens, self._docs[i]), i) for i in self._candidates(qtokens)]
+        prepared = _Query.of(qtokens)
+        scored = [(*self._score(prepared, self._docs[i]), i) for i in self._candidates(qtokens)]
         scored.sort(key=lambda s: (-s[0], s[2]))
         hits = tuple(Hit(self._docs[i].entry, round(s, 1), round(c, 1)) for s, c, i in scored[:limit] if c > 0)
         if not hits or hits[0].score < ANSWER_THRESHOLD:
@@ -335,67 +376,66 @@ class SearchIndex:
         n = len(self._docs)
         if n <= RERANK_CANDIDATES:
             return list(range(n))
-        scores = np.zeros(n, dtype=np.float64)
+        # A question's lexical scores are one weighted count over the posting lists of its words.
+        where: list[np.ndarray] = []
+        weights: list[float] = []
         for q in qtokens:
-            if is_intent(q.token) or not q.known:
+            if q.intent or not q.known:
                 continue
-            post = self._key_post.get(q.token.fold)
-            if post is not None:
-                scores[post] += q.weight
-            post = self._body_post.get(q.token.fold)
-            if post is not None:
-                scores[post] += q.weight * BODY_CREDIT
-        top = np.argpartition(-scores, RERANK_CANDIDATES)[:RERANK_CANDIDATES]
-        best = float(scores[top].max()) if len(top) else 0.0
+            posting = self._postings.get(q.token.fold)
+            if posting is not None:
+                where.extend(posting)
+                weights.extend((q.weight, q.weight * BODY_CREDIT))
+        if not where:
+            return []
+        counts = [len(w) for w in where]
+        scores = np.bincount(np.concatenate(where), weights=np.repeat(weights, counts), minlength=n)
+        best = float(scores.max())
+        if best <= 0:
+            return []
         # Only entries within reach of the best lexical match are worth the full (slower) scoring.
-        floor = max(best * RERANK_FLOOR, 1e-9)
-        return [int(i) for i in top if scores[i] >= floor]
+        within = np.flatnonzero(scores >= best * RERANK_FLOOR)
+        if len(within) > RERANK_CANDIDATES:
+            # Best first; among equal scores the earlier entry, so the choice does not depend on the sort.
+            within = within[np.argsort(-scores[within], kind="stable")[:RERANK_CANDIDATES]]
+        return [int(i) for i in within]
 
-    def _score(self, qtokens: Sequence[_QueryToken], doc: _Doc) -> tuple[float, float]:
+    def _score(self, query: _Query, doc: _Doc) -> tuple[float, float]:
         """The score of ``doc`` for the question, and its closeness (the score before the number check)."""
-        total = matched = 0.0
-        query_marks: dict[str, set[str]] = {}
-        numbers: set[str] = set()
-        intents: set[str] = set()
-        for q in qtokens:
+        matched = 0.0
+        for q in query.tokens:
             t = q.token
-            query_marks.setdefault(t.fold, set()).add(t.marks)
-            total += q.weight
-            if is_intent(t):
-                intents.add(t.fold)
+            if q.intent:
                 if t.fold in doc.key_marks:
                     matched += q.weight
-                continue
-            if t.number:
-                numbers.add(t.fold)
-            if _found(doc.key_marks, t):
+            elif _found(doc.key_marks, t):
                 matched += q.weight * q.credit
             elif _found(doc.body_marks, t):
                 matched += q.weight * q.credit * BODY_CREDIT
-        coverage = matched / total if total else 0.0
+        coverage = matched / query.total if query.total else 0.0
 
         focus = 0.0
         similarity = 0.0
-        query_text = " ".join(q.token.fold for q in qtokens if not is_intent(q.token))
         for key in doc.keys:
-            got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query_marks, t))
+            got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query.marks, t))
             focus = max(focus, got / key.total)
-            similarity = max(similarity, fuzz.token_sort_ratio(query_text, key.text) / 100.0)
+            similarity = max(similarity, fuzz.token_sort_ratio(query.text, key.text) / 100.0)
 
-        pairs = _pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number])
-        if pairs:
-            phrase = sum(1.0 if p in doc.key_pairs else BODY_CREDIT if p in doc.body_pairs else 0.0 for p in pairs)
-            phrase /= len(pairs)
+        if query.pairs:
+            phrase = sum(
+                1.0 if p in doc.key_pairs else BODY_CREDIT if p in doc.body_pairs else 0.0 for p in query.pairs
+            )
+            phrase /= len(query.pairs)
         else:
             phrase = coverage
 
         score = 100.0 * (W_COVERAGE * coverage + W_FOCUS * focus + W_PHRASE * phrase + W_SIMILARITY * similarity)
-        if lexicon.DEFINITION_INTENT in intents and doc.entry.kind == "term":
+        if lexicon.DEFINITION_INTENT in query.intents and doc.entry.kind == "term":
             score += DEFINITION_BONUS
-        elif intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
+        elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
             score += PROCEDURE_BONUS
         closeness = min(score, 100.0)
-        if numbers - doc.numbers:
+        if query.numbers - doc.numbers:
             return closeness * NUMBER_MISMATCH, closeness
         return closeness, closeness
 
@@ -404,6 +444,8 @@ def _typed(query_marks: dict[str, set[str]], token: Token) -> bool:
     typed = query_marks.get(token.fold)
     if typed is None:
         return False
+    if "" in typed or token.marks in typed:
+        return True
     return any(marks_compatible(m, token.marks) for m in typed)
 
 

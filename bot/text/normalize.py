@@ -50,6 +50,9 @@ _KEEP_WHOLE_RE = re.compile(r"\d{1,2}/\d{1,2}|\d{1,2}h\d{2}")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
+_QUALITY_RE = re.compile(r"\d+[\^(+d]")
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -85,6 +88,7 @@ def has_marks(word: str) -> bool:
     return bool(marks_of(word))
 
 
+@lru_cache(maxsize=1 << 14)
 def marks_compatible(typed: str, stored: str) -> bool:
     """Whether a word typed with these marks can be the stored word.
 
@@ -99,8 +103,8 @@ def marks_compatible(typed: str, stored: str) -> bool:
         return False
     if not t_quality:
         return True
-    stored_marks = set(re.findall(r"\d+[\^(+d]", s_quality))
-    return all(m in stored_marks for m in re.findall(r"\d+[\^(+d]", t_quality))
+    stored_marks = set(_QUALITY_RE.findall(s_quality))
+    return all(m in stored_marks for m in _QUALITY_RE.findall(t_quality))
 
 
 @dataclass(frozen=True, slots=True)
