@@ -18,8 +18,10 @@ towards words of the materials, never for numbers.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -99,11 +101,12 @@ class _Doc:
     entry: Entry
     keys: list[_Key] = field(default_factory=list)
     key_marks: dict[str, set[str]] = field(default_factory=dict)
-    body_marks: dict[str, set[str]] = field(default_factory=dict)
+    # The answer's words, and each with the marks it is written with (sets are quick to build in bulk).
+    body_words: set[str] = field(default_factory=set)
+    body_marks: set[tuple[str, str]] = field(default_factory=set)
     key_pairs: set[tuple[str, str]] = field(default_factory=set)
     body_pairs: set[tuple[str, str]] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
-    key_numbers: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -144,8 +147,14 @@ class _Query:
 
 
 def _pairs(tokens: Sequence[Token]) -> set[tuple[str, str]]:
-    words = [t.fold for t in tokens if not is_intent(t)]
-    return set(itertools.pairwise(words))
+    return _fold_pairs([t.fold for t in tokens])
+
+
+def _fold_pairs(folds: list[str]) -> set[tuple[str, str]]:
+    """Adjacent word pairs, intent markers left out (only they contain "@")."""
+    if "@" in "".join(folds):
+        folds = [f for f in folds if not f.startswith("@")]
+    return set(itertools.pairwise(folds))
 
 
 def _found(marks_by_fold: dict[str, set[str]], token: Token) -> bool:
@@ -157,33 +166,67 @@ def _found(marks_by_fold: dict[str, set[str]], token: Token) -> bool:
     return any(marks_compatible(token.marks, m) for m in stored)
 
 
+def _found_in_body(doc: _Doc, token: Token) -> bool:
+    if token.fold not in doc.body_words:
+        return False
+    if not token.marks or (token.fold, token.marks) in doc.body_marks:
+        return True
+    return any(f == token.fold and marks_compatible(token.marks, m) for f, m in doc.body_marks)
+
+
 class SearchIndex:
     """An index over content entries. Build once; ``search`` is read-only and thread-safe."""
 
     def __init__(self, entries: Iterable[Entry], analyzer: Analyzer | None = None) -> None:
         self.analyzer = analyzer or Analyzer()
         self.entries = list(entries)
-        self._docs: list[_Doc] = []
-        analyzed: list[tuple[list[list[Token]], list[Token]]] = []
-        self._marks: dict[str, set[str]] = {}
+        # Indexing allocates a great many small objects and frees almost none of them: the cycle collector
+        # would walk the growing heap again and again for nothing (a third of the time on a large corpus).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build(self) -> None:
+        # First pass: every entry analysed; what the whole corpus holds (words with their marks, adjacent
+        # pairs, document frequencies). Per-word work is done in bulk on sets, which is what keeps a large
+        # corpus quick to index.
+        docs: list[tuple[_Doc, list[list[Token]]]] = []
+        word_marks: set[tuple[str, str]] = set()
         self._pairs: set[tuple[str, str]] = set()
-        df: dict[str, int] = {}
+        df: Counter[str] = Counter()
         for entry in self.entries:
             keys = [self.analyzer.analyze(k) for k in entry.keys]
             if entry.kind == "term":
                 keys = [[*k, Token(lexicon.DEFINITION_INTENT)] for k in keys]
             body = self.analyzer.analyze(entry.text + " " + " ".join(entry.tags))
-            analyzed.append((keys, body))
-            seen: set[str] = set()
-            for tokens in [*keys, body]:
-                self._pairs |= _pairs(tokens)
-                for t in tokens:
-                    if is_intent(t):
-                        continue
-                    self._marks.setdefault(t.fold, set()).add(t.marks)
-                    seen.add(t.fold)
-            for fold_ in seen:
-                df[fold_] = df.get(fold_, 0) + 1
+            folds = [t.fold for t in body]
+            doc = _Doc(
+                entry,
+                body_words=set(folds),
+                body_marks=set(zip(folds, [t.marks for t in body], strict=True)),
+                body_pairs=_fold_pairs(folds),
+                numbers={t.fold for t in body if t.number},
+            )
+            docs.append((doc, keys))
+            seen = set(doc.body_words)
+            self._pairs |= doc.body_pairs
+            word_marks |= doc.body_marks
+            for tokens in keys:
+                folds = [t.fold for t in tokens]
+                seen.update(folds)
+                self._pairs |= _fold_pairs(folds)
+                word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
+            df.update(seen)
+        for word in [w for w in df if w.startswith("@")]:
+            del df[word]
+        self._marks: dict[str, set[str]] = {}
+        for word, marks in word_marks:
+            if not word.startswith("@"):
+                self._marks.setdefault(word, set()).add(marks)
         n = max(len(self.entries), 1)
         self._idf_max = math.log(1 + (n + 0.5) / 0.5)
         self._nidf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / self._idf_max for t, c in df.items()}
@@ -193,10 +236,16 @@ class SearchIndex:
             if len(word) >= 3 and word.isalpha():
                 for variant in _deletions(word):
                     self._deletes.setdefault(variant, []).append(word)
-        key_post: dict[str, list[int]] = {}
-        body_post: dict[str, list[int]] = {}
-        for i, (entry, (keys, body)) in enumerate(zip(self.entries, analyzed, strict=True)):
-            doc = _Doc(entry)
+
+        # Second pass: the phrasings weighted (the weights need the corpus's frequencies), and the posting
+        # lists: per word, the entries holding it in a phrasing and those holding it in the answer only.
+        vocab = {word: j for j, word in enumerate(df)}
+        key_terms: list[int] = []
+        key_docs: list[int] = []
+        body_terms: list[int] = []
+        body_docs: list[int] = []
+        self._docs: list[_Doc] = []
+        for i, (doc, keys) in enumerate(docs):
             for tokens in keys:
                 weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
                 text = " ".join(t.fold for t in tokens if not is_intent(t))
@@ -205,24 +254,18 @@ class SearchIndex:
                 for t in tokens:
                     doc.key_marks.setdefault(t.fold, set()).add(t.marks)
                     if t.number:
-                        doc.key_numbers.add(t.fold)
-            for t in body:
-                doc.body_marks.setdefault(t.fold, set()).add(t.marks)
-            doc.body_pairs = _pairs(body)
-            doc.numbers = doc.key_numbers | {t.fold for t in body if t.number}
-            for fold_ in doc.key_marks:
-                key_post.setdefault(fold_, []).append(i)
-            for fold_ in doc.body_marks.keys() - doc.key_marks.keys():
-                body_post.setdefault(fold_, []).append(i)
+                        doc.numbers.add(t.fold)
+            ids = [vocab[w] for w in doc.key_marks if w in vocab]
+            key_terms += ids
+            key_docs += itertools.repeat(i, len(ids))
+            ids = [vocab[w] for w in doc.body_words - doc.key_marks.keys() if w in vocab]
+            body_terms += ids
+            body_docs += itertools.repeat(i, len(ids))
             self._docs.append(doc)
-        # Per word, the entries holding it in a phrasing and those holding it in the answer only.
-        none = np.zeros(0, dtype=np.int32)
+        in_keys = _group(key_terms, key_docs, len(vocab))
+        in_body = _group(body_terms, body_docs, len(vocab))
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
-            fold_: (
-                np.asarray(key_post.get(fold_, none), dtype=np.int32),
-                np.asarray(body_post.get(fold_, none), dtype=np.int32),
-            )
-            for fold_ in key_post.keys() | body_post.keys()
+            word: (in_keys[j], in_body[j]) for word, j in vocab.items()
         }
 
     # -- weights -----------------------------------------------------------------------------------------
@@ -410,7 +453,7 @@ class SearchIndex:
                     matched += q.weight
             elif _found(doc.key_marks, t):
                 matched += q.weight * q.credit
-            elif _found(doc.body_marks, t):
+            elif _found_in_body(doc, t):
                 matched += q.weight * q.credit * BODY_CREDIT
         coverage = matched / query.total if query.total else 0.0
 
@@ -438,6 +481,14 @@ class SearchIndex:
         if query.numbers - doc.numbers:
             return closeness * NUMBER_MISMATCH, closeness
         return closeness, closeness
+
+
+def _group(terms: list[int], docs: list[int], size: int) -> list[np.ndarray]:
+    """Per term id, the documents listed with it, in the order listed."""
+    term_ids = np.asarray(terms, dtype=np.int32)
+    order = np.argsort(term_ids, kind="stable")
+    grouped = np.asarray(docs, dtype=np.int32)[order]
+    return np.split(grouped, np.cumsum(np.bincount(term_ids, minlength=size))[:-1])
 
 
 def _typed(query_marks: dict[str, set[str]], token: Token) -> bool:

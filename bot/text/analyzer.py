@@ -52,17 +52,24 @@ class _PhraseTable:
             bucket.sort(key=lambda r: -len(r.pattern))
 
     def rewrite(self, tokens: Sequence[Token]) -> list[Token]:
+        by_first = self._by_first
+        # Only positions whose word can start a rule are looked at; the runs between are copied.
+        starts = [i for i, t in enumerate(tokens) if t.fold in by_first]
         out: list[Token] = []
-        i = 0
-        while i < len(tokens):
-            for rule in self._by_first.get(tokens[i].fold, ()):
+        done = 0
+        for i in starts:
+            if i < done:
+                continue
+            out.extend(tokens[done:i])
+            for rule in by_first[tokens[i].fold]:
                 if _matches(rule.pattern, tokens, i):
                     out.extend(rule.output)
-                    i += len(rule.pattern)
+                    done = i + len(rule.pattern)
                     break
             else:
                 out.append(tokens[i])
-                i += 1
+                done = i + 1
+        out.extend(tokens[done:])
         return out
 
 
@@ -87,7 +94,12 @@ class _Lexicon:
     def __contains__(self, token: object) -> bool:
         if not isinstance(token, Token) or token.number:
             return False
-        return any(marks_compatible(token.marks, m) for m in self._marks.get(token.fold, ()))
+        stored = self._marks.get(token.fold)
+        if stored is None:
+            return False
+        if not token.marks or token.marks in stored:
+            return True
+        return any(marks_compatible(token.marks, m) for m in stored)
 
 
 class Analyzer:

@@ -45,6 +45,8 @@ _DATE_RE = re.compile(
 _MONTH_YEAR_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{4})(?![\d/])")
 _WORDY_DATE_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\d{4}))?", re.IGNORECASE)
 _TIME_RE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:h|giờ|g|:)\s*(\d{2})?(?:\s*(?:phút|p|'))?(?![\w])", re.IGNORECASE)
+_QUARTER_YEAR_RE = re.compile(r"\b([ivx]{1,4})\s*/\s*(\d{4})\b", re.IGNORECASE)
+_DIGIT_RE = re.compile(r"\d")
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _KEEP_WHOLE_RE = re.compile(r"\d{1,2}/\d{1,2}|\d{1,2}h\d{2}")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
@@ -150,7 +152,7 @@ def _rewrite_dates(text: str) -> str:
     text = _DATE_RE.sub(date_or_month_year, text)
     # "tháng 3/2026", "quý I/2026": a month or quarter number, then the year.
     text = _MONTH_YEAR_RE.sub(lambda m: f" {int(m[1])} {m[2]} ", text)
-    text = re.sub(r"\b([ivx]{1,4})\s*/\s*(\d{4})\b", r" \1 \2 ", text, flags=re.IGNORECASE)
+    text = _QUARTER_YEAR_RE.sub(r" \1 \2 ", text)
     return text
 
 
@@ -169,12 +171,9 @@ def _rewrite_times(text: str) -> str:
 def raw_words(text: str) -> list[str]:
     """Words of a text, NFC, with dates, times and letter-digit runs ("nq72") split out."""
     text = nfc(text)
-    text = _rewrite_dates(text)
-    text = _rewrite_times(text)
-    words: list[str] = []
-    for piece in text.split():
-        words.extend(_piece_words(piece))
-    return words
+    if _DIGIT_RE.search(text):  # every date and time form has a digit
+        text = _rewrite_times(_rewrite_dates(text))
+    return [word for piece in text.split() for word in _piece_words(piece)]
 
 
 @lru_cache(maxsize=1 << 17)
@@ -186,19 +185,20 @@ def _piece_words(piece: str) -> tuple[str, ...]:
 
 
 # Words repeat a great deal across a corpus: each distinct word is looked at once (``_word_facts``).
+_NUMBER, _WHOLE, _ROMAN, _WORD = range(4)
 
 
 @lru_cache(maxsize=1 << 17)
-def _word_facts(raw: str) -> tuple[str, str, int | None, str, bool]:
-    """(folded, kind, roman value, marks, has marks) of a word; kind: "number", "whole", "roman" or "word"."""
+def _word_facts(raw: str) -> tuple[int, Token, int | None, bool]:
+    """(kind, token, roman value, has marks) of a word; the token is the word's own reading."""
     word = raw.lower()
     folded = fold(word)
     if folded.isascii() and folded.isdigit():
-        return str(int(folded)), "number", None, "", False
+        return _NUMBER, Token(str(int(folded)), number=True), None, False
     if _KEEP_WHOLE_RE.fullmatch(folded):
-        return folded, "whole", None, "", False
+        return _WHOLE, Token(folded, number=True), None, False
     value = _roman_value(folded)
-    return folded, "roman" if value is not None else "word", value, marks_of(word), has_marks(word)
+    return (_ROMAN if value is not None else _WORD), Token(folded, marks_of(word)), value, has_marks(word)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -206,10 +206,11 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev = ""
     for raw in raw_words(text):
-        folded, kind, value, marks, marked = _word_facts(raw)
-        if kind in ("number", "whole"):
-            tokens.append(Token(folded, number=True))
-        elif kind == "roman" and (
+        kind, token, value, marked = _word_facts(raw)
+        folded = token.fold
+        if (kind == _WORD and prev != "thu") or kind in (_NUMBER, _WHOLE):
+            tokens.append(token)
+        elif kind == _ROMAN and (
             folded not in _AMBIGUOUS_ROMAN or raw.isupper() or (prev in _NUMBER_CONTEXT and not marked)
         ):
             tokens.append(Token(str(value), number=True))
@@ -217,7 +218,7 @@ def tokenize(text: str) -> list[Token]:
             # "lần thứ hai" is the second; "thứ Hai" alone is Monday.
             tokens.append(Token(str(_NUMBER_WORDS[folded]), number=True))
         else:
-            tokens.append(Token(folded, marks))
+            tokens.append(token)
         prev = folded
     return tokens
 
