@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
 from bot.clock import Clock
-from bot.storage.db import Database
+from bot.storage.db import Database, upsert_statement
 from bot.storage.models import Conversation
+
+_LOAD = select(Conversation.state).where(
+    Conversation.channel == bindparam("channel"),
+    Conversation.chat_ref == bindparam("chat_ref"),
+    Conversation.user_ref == bindparam("user_ref"),
+)
 
 
 class ConversationStore:
@@ -15,22 +23,16 @@ class ConversationStore:
         self._clock = clock
 
     def load(self, channel: str, chat_ref: str, user_ref: str) -> dict[str, Any]:
-        with self._db.session() as s:
-            row = s.get(Conversation, (channel, chat_ref, user_ref))
-            return dict(row.state) if row is not None else {}
+        with self._db.connection() as c:
+            state = c.execute(_LOAD, {"channel": channel, "chat_ref": chat_ref, "user_ref": user_ref}).scalar()
+            return dict(state) if state is not None else {}
 
     def save(self, channel: str, chat_ref: str, user_ref: str, state: dict[str, Any]) -> None:
-        with self._db.session() as s:
-            row = s.get(Conversation, (channel, chat_ref, user_ref))
-            if row is None:
-                s.add(
-                    Conversation(
-                        channel=channel, chat_ref=chat_ref, user_ref=user_ref, state=state, updated_at=self._clock.now()
-                    )
-                )
-            else:
-                row.state = state
-                row.updated_at = self._clock.now()
+        """Insert or replace in one statement (this runs for most messages)."""
+        with self._db.connection() as c:
+            statement = upsert_statement(c.dialect.name, Conversation, ("channel", "chat_ref", "user_ref"))
+            values = {"channel": channel, "chat_ref": chat_ref, "user_ref": user_ref}
+            c.execute(statement, {**values, "state": state, "updated_at": self._clock.now()})
 
     def offer_choices(self, channel: str, chat_ref: str, choices: list[str]) -> None:
         """A message pushed to a private chat without buttons: its numbered choices answer the next number."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -163,6 +163,16 @@ def clean_name(text: str) -> str | None:
     return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
+# Run for every message: built once, values bound when executed.
+_ACTOR = (
+    select(Member.id, Member.role, Unit.id, Unit.path, Member.full_name)
+    .join(Account, Account.member_id == Member.id)
+    .join(Unit, Unit.id == Member.unit_id)
+    .where(Account.channel == bindparam("channel"), Account.user_ref == bindparam("user_ref"))
+    .where(Member.status == "active")
+)
+
+
 class OrgService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -172,17 +182,12 @@ class OrgService:
 
     def actor_for(self, channel: str, user_ref: str) -> Actor | None:
         """The active member behind a chat account, or None for someone who has not joined."""
-        with self._db.session() as s:
-            row = s.execute(
-                select(Member, Unit)
-                .join(Account, Account.member_id == Member.id)
-                .join(Unit, Unit.id == Member.unit_id)
-                .where(Account.channel == channel, Account.user_ref == user_ref, Member.status == "active")
-            ).first()
+        with self._db.connection() as c:
+            row = c.execute(_ACTOR, {"channel": channel, "user_ref": user_ref}).first()
             if row is None:
                 return None
-            member, unit = row
-            return Actor(member.id, member.role, unit.id, unit.path, member.full_name or "")  # type: ignore[arg-type]
+            member_id, role, unit_id, path, name = row
+            return Actor(member_id, role, unit_id, path, name or "")  # type: ignore[arg-type]
 
     def _deny(self, actor: Actor, action: str) -> Denied:
         log.warning("denied: member %s (%s) tried %s", actor.member_id, actor.role, action)

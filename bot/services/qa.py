@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from bot.clock import Clock
 from bot.knowledge.content import Entry
@@ -13,6 +13,7 @@ from bot.storage.db import Database
 from bot.storage.models import QuestionLog
 
 Feedback = Literal["useful", "wrong"]
+_LOG = insert(QuestionLog)
 
 
 class QAService:
@@ -52,16 +53,16 @@ class QAService:
     def _log(
         self, channel: str, normalized: str, best_id: str | None, score: float, *, answered: bool, reason: str
     ) -> int:
-        with self._db.session() as session:
-            row = QuestionLog(
-                asked_at=self._clock.now(),
-                channel=channel,
-                normalized=normalized[:2000],
-                best_id=best_id,
-                score=score,
-                answered=answered,
-                reason=reason,
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+        with self._db.connection() as c:
+            row = {
+                "asked_at": self._clock.now(),
+                "channel": channel,
+                "normalized": normalized[:2000],
+                "best_id": best_id,
+                "score": score,
+                "answered": answered,
+                "reason": reason,
+            }
+            key = c.execute(_LOG, row).inserted_primary_key
+            assert key is not None
+            return int(key[0])
