@@ -47,6 +47,8 @@ class RunningBot:
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
     def __enter__(self) -> RunningBot:
         self._thread.start()

@@ -67,6 +67,21 @@ def test_a_question_with_and_without_diacritics(tg: FakeTelegram, bot: RunningBo
     assert with_marks.params["parse_mode"] == "HTML"
 
 
+def test_one_chat_answered_in_order_while_other_chats_are_served(tg: FakeTelegram, bot: RunningBot) -> None:
+    """Updates are handled concurrently; a chat's own messages still take turns."""
+    asked = ["nghi quyet 72 ve gi", "/huongdan", "cảm ơn ạ", "nghị quyết 73 về gì", "/start"]
+    for i, text in enumerate(asked):
+        tg.user_says(text, user_id=1)
+        tg.user_says(f"nghi quyet 72 ve gi {i}", user_id=2)
+    replies = [c.params["text"] for c in tg.wait_sent(len(asked), chat_id=1)]
+    assert "sức khỏe nhân dân" in replies[0]
+    assert replies[1].startswith(vi.HELP_HEAD)
+    assert replies[2] == vi.THANKS
+    assert replies[3].startswith(vi.NOT_FOUND)
+    assert replies[4].startswith("Xin chào đồng chí")
+    tg.wait_sent(len(asked), chat_id=2)
+
+
 def test_a_refusal_with_suggestions_and_a_suggestion_pressed(tg: FakeTelegram, bot: RunningBot) -> None:
     tg.user_says("nghị quyết 73 về gì")
     (refusal,) = tg.wait_sent(1)

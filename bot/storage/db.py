@@ -78,7 +78,6 @@ class Database:
             yield conn
 
 
-
 @lru_cache(maxsize=32)
 def upsert_statement(dialect_name: str, model: type[DeclarativeBase], keys: tuple[str, ...]) -> Executable:
     """INSERT of a whole row that updates the other columns of the row already there with the same ``keys``

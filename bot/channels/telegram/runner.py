@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from typing import Any
@@ -22,14 +21,17 @@ from telegram.ext import (
 
 from bot.bootstrap import App
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
+from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
-from bot.dialogue.contract import Attachment, Reply
-from bot.dialogue.core import DialogueCore
+from bot.channels.turns import Turns
+from bot.dialogue.contract import Attachment, IncomingMessage, Reply
 from bot.messages import vi
 from scheduler.service import TICK_SECONDS, job_kwargs
 
 log = logging.getLogger(__name__)
 CORE = "core"
+TURNS = "turns"
+SENDER_BOT = "sender_bot"
 DELIVERY = "delivery"
 # Rosters and booklets are small; the Bot API itself serves files up to 20 MB.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -45,14 +47,19 @@ def build_application(
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # The core needs the bot's username to recognise mentions in groups; getMe has run by now.
-        application.bot_data[CORE] = app.core(application.bot.username or "")
+        core = app.core(application.bot.username or "")
+        application.bot_data[CORE] = core
+        application.bot_data[TURNS] = Turns.for_database(core, app.db.engine.dialect.name)
         if delivery_seconds is None or application.job_queue is None:
             return
         # Reminders and notices go through their own Bot, without PTB's rate limiter: the dispatcher paces
         # the sends itself and must see every 429 to put the message back.
         url = base_url or app.settings.telegram_base_url
-        sender_bot = Bot(token.get_secret_value(), base_url=url, base_file_url=file_base_url(url))
+        sender_bot = Bot(
+            token.get_secret_value(), base_url=url, base_file_url=file_base_url(url), request=AiohttpRequest()
+        )
         await sender_bot.initialize()
+        application.bot_data[SENDER_BOT] = sender_bot
         senders: dict[str, Any] = {CHANNEL: TelegramSender(sender_bot)}
         if app.settings.zalo_token is not None:  # one dispatcher for both channels
             from bot.channels.zalo.runner import ZaloSender
@@ -75,6 +82,12 @@ def build_application(
         .base_url(base_url or app.settings.telegram_base_url)
         .base_file_url(file_base_url(base_url or app.settings.telegram_base_url))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        # Updates are handled concurrently, each chat's in turn (bot/channels/turns.py).
+        .concurrent_updates(True)
+        # aiohttp instead of PTB's default httpx: see bot/channels/telegram/request.py.
+        .request(AiohttpRequest(connection_pool_size=16))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
@@ -99,20 +112,34 @@ def build_application(
     return application
 
 
-def _core(context: ContextTypes.DEFAULT_TYPE) -> DialogueCore:
-    core = context.bot_data[CORE]
-    assert isinstance(core, DialogueCore)
-    return core
+async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    turns = application.bot_data.pop(TURNS, None)
+    if turns is not None:
+        turns.close()
+    sender_bot = application.bot_data.pop(SENDER_BOT, None)
+    if sender_bot is not None:
+        await sender_bot.shutdown()
+
+
+def _turns(context: ContextTypes.DEFAULT_TYPE) -> Turns:
+    turns = context.bot_data[TURNS]
+    assert isinstance(turns, Turns)
+    return turns
+
+
+async def _answer(context: ContextTypes.DEFAULT_TYPE, msg: IncomingMessage) -> None:
+    """The core's replies to a message, sent in the chat's turn."""
+    turns = _turns(context)
+    async with turns.turn(msg.chat_ref):
+        outcome = await turns.handle(msg)
+        for reply in outcome.replies:
+            await send(context.bot, msg.chat_ref, reply)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    core = _core(context)
     msg = incoming(update, context.bot.id, context.bot.username or "")
-    if msg is None:
-        return
-    outcome = await asyncio.to_thread(core.handle, msg)
-    for reply in outcome.replies:
-        await send(context.bot, msg.chat_ref, reply)
+    if msg is not None:
+        await _answer(context, msg)
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,11 +153,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     content = bytes(await file.download_as_bytearray())
     attachment = Attachment(document.file_name or "tep", content, document.mime_type or "application/octet-stream")
     msg = incoming(update, context.bot.id, context.bot.username or "", attachment)
-    if msg is None:
-        return
-    outcome = await asyncio.to_thread(_core(context).handle, msg)
-    for reply in outcome.replies:
-        await send(context.bot, msg.chat_ref, reply)
+    if msg is not None:
+        await _answer(context, msg)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,11 +164,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if msg is None:
         await query.answer()
         return
-    outcome = await asyncio.to_thread(_core(context).handle, msg)
-    await query.answer(outcome.notice)
-    message = query.message if hasattr(query.message, "message_id") else None
-    for reply in outcome.replies:
-        await send(context.bot, msg.chat_ref, reply, edit_message=message)  # type: ignore[arg-type]
+    turns = _turns(context)
+    async with turns.turn(msg.chat_ref):
+        outcome = await turns.handle(msg)
+        await query.answer(outcome.notice)
+        message = query.message if hasattr(query.message, "message_id") else None
+        for reply in outcome.replies:
+            await send(context.bot, msg.chat_ref, reply, edit_message=message)  # type: ignore[arg-type]
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

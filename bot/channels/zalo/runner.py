@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.bootstrap import App
+from bot.channels.turns import Turns
 from bot.channels.zalo.adapter import CHANNEL, incoming, render, unwrap
 from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.dialogue.contract import Button, Reply
@@ -40,6 +41,7 @@ class ZaloBot:
         self.client = client
         self.poll_timeout = poll_timeout
         self.core: DialogueCore = app.core()
+        self.turns = Turns.for_database(self.core, app.db.engine.dialect.name)
         self.bot_name = ""
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -78,12 +80,13 @@ class ZaloBot:
                 if msg.private:
                     await self._send(msg.chat_ref, Reply(vi.NOT_TEXT))
                 return
-            outcome = await asyncio.to_thread(self.core.handle, msg)
-            for reply in outcome.replies:
-                elsewhere = bool(reply.attachments) and await self._files_to_telegram(msg.user_ref, reply)
-                await self._send(msg.chat_ref, reply, files_sent_elsewhere=elsewhere)
-            if outcome.notice and not outcome.replies:
-                await self._send(msg.chat_ref, Reply(outcome.notice))
+            async with self.turns.turn(msg.chat_ref):
+                outcome = await self.turns.handle(msg)
+                for reply in outcome.replies:
+                    elsewhere = bool(reply.attachments) and await self._files_to_telegram(msg.user_ref, reply)
+                    await self._send(msg.chat_ref, reply, files_sent_elsewhere=elsewhere)
+                if outcome.notice and not outcome.replies:
+                    await self._send(msg.chat_ref, Reply(outcome.notice))
         except Exception:
             log.exception("error while handling zalo message %s", (update.get("message") or {}).get("message_id"))
             try:
@@ -256,4 +259,5 @@ async def serve_zalo(app: App, *, stop: asyncio.Event | None = None, with_delive
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        bot.turns.close()
         await client.aclose()

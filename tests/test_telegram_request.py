@@ -1,0 +1,58 @@
+"""The aiohttp networking under python-telegram-bot: failures become PTB's own errors."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+import pytest
+from telegram.error import NetworkError, TimedOut
+
+from bot.channels.telegram.request import AiohttpRequest
+
+
+def test_a_closed_port_is_a_network_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+
+    async def main() -> None:
+        request = AiohttpRequest(connect_timeout=2)
+        await request.initialize()
+        try:
+            await request.do_request(f"http://127.0.0.1:{port}/botX/getMe", "POST")
+        finally:
+            await request.shutdown()
+
+    with pytest.raises(NetworkError, match="aiohttp"):
+        asyncio.run(main())
+
+
+def test_a_server_that_never_answers_times_out() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True).start()
+
+    async def main() -> None:
+        request = AiohttpRequest(read_timeout=0.3)
+        await request.initialize()
+        try:
+            await request.do_request(f"http://127.0.0.1:{server.getsockname()[1]}/botX/getMe", "POST")
+        finally:
+            await request.shutdown()
+
+    try:
+        with pytest.raises(TimedOut):
+            asyncio.run(main())
+    finally:
+        for conn in accepted:
+            conn.close()
+        server.close()
+
+
+def test_not_initialised_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="not initialized"):
+        asyncio.run(AiohttpRequest().do_request("http://127.0.0.1:9/", "POST"))
