@@ -1,4 +1,5 @@
-"""Chats take turns: one chat's messages are answered in order, other chats go ahead meanwhile."""
+"""Chats take turns: one chat's messages are answered in order, other chats go ahead meanwhile; typed
+questions are answered on the event loop, anything that may be slow on a worker thread."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from typing import Any
 
 from bot.channels.turns import Turns
-from bot.dialogue.contract import IncomingMessage, Outcome, Reply
+from bot.dialogue.contract import Attachment, IncomingMessage, Outcome, Reply
 
 
 class GatedCore:
@@ -16,17 +17,21 @@ class GatedCore:
     def __init__(self) -> None:
         self.started: list[str] = []
         self.gates: dict[str, threading.Event] = {}
+        self.threads: dict[str, str] = {}
 
     def handle(self, msg: IncomingMessage) -> Outcome:
-        self.started.append(msg.text)
-        gate = self.gates.get(msg.text)
+        name = msg.button or msg.text
+        self.started.append(name)
+        self.threads[name] = threading.current_thread().name
+        gate = self.gates.get(name)
         if gate is not None:
             assert gate.wait(5), "gate never opened"
-        return Outcome([Reply(msg.text)])
+        return Outcome([Reply(name)])
 
 
-def message(chat: str, text: str) -> IncomingMessage:
-    return IncomingMessage("test", chat, chat, text=text)
+def message(chat: str, name: str) -> IncomingMessage:
+    """A button press: the kind of message that runs on a worker (a question would run on the loop)."""
+    return IncomingMessage("test", chat, chat, button=name)
 
 
 def test_one_chat_in_order_while_another_chat_goes_ahead() -> None:
@@ -64,7 +69,7 @@ def test_one_chat_in_order_while_another_chat_goes_ahead() -> None:
 def test_a_failing_message_releases_the_chat() -> None:
     class Failing(GatedCore):
         def handle(self, msg: IncomingMessage) -> Outcome:
-            if msg.text == "boom":
+            if msg.button == "boom":
                 raise RuntimeError("boom")
             return super().handle(msg)
 
@@ -87,6 +92,35 @@ def test_a_failing_message_releases_the_chat() -> None:
         assert asyncio.run(main()) == ["failed", "after"]
     finally:
         turns.close()
+
+
+def test_questions_on_the_loop_everything_else_on_a_worker() -> None:
+    core = GatedCore()
+    turns = Turns(core, workers=1)  # type: ignore[arg-type]
+    sent = {
+        "question": IncomingMessage("test", "A", "A", text="nghi quyet 72 ve gi"),
+        "flow answer": IncomingMessage("test", "A", "A", text="có"),
+        "command": IncomingMessage("test", "A", "A", text="/baocao"),
+        "number": IncomingMessage("test", "A", "A", text=" 2. "),
+        "button": IncomingMessage("test", "A", "A", button="r:xlsx"),
+        "file": IncomingMessage("test", "A", "A", attachment=Attachment("ds.xlsx", b"x")),
+        "pasted plan": IncomingMessage("test", "A", "A", text="kế hoạch " * 200),
+    }
+
+    async def main() -> str:
+        for msg in sent.values():
+            async with turns.turn("A"):
+                await turns.handle(msg)
+        return threading.current_thread().name
+
+    try:
+        loop_thread = asyncio.run(main())
+    finally:
+        turns.close()
+    ran_on = {kind: core.threads[msg.button or msg.text] for kind, msg in sent.items()}
+    assert ran_on["question"] == ran_on["flow answer"] == loop_thread
+    for kind in ("command", "number", "button", "file", "pasted plan"):
+        assert ran_on[kind].startswith("core"), kind
 
 
 def test_one_worker_on_sqlite_more_on_a_server() -> None:
