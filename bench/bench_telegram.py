@@ -7,7 +7,9 @@ file database with the bundled content; questions come from 10 chats at once; a 
 when its reply reaches the fake server. The fake server runs once in the benchmark's own process (it then
 shares the interpreter lock with the bot, which inflates the adapter's cost) and once in a process of its own,
 as the real Telegram server would be. In the same run: the dialogue core alone (``core.handle``, with the
-question log on the same kind of database) and the engine alone (``SearchIndex.search``). Medians of repeats.
+question log on the same kind of database), the engine alone (``SearchIndex.search``), and the library's own
+floor: a bare python-telegram-bot handler that sends each text back, with PTB's default networking (httpx)
+and with the bot's (aiohttp, bot/channels/telegram/request.py). Medians of repeats.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ def main() -> None:
     args = parser.parse_args()
     pool = [c.question for c in load_cases(ROOT / "tests" / "eval" / "dev.yaml")]
     questions = [pool[i % len(pool)] for i in range(args.questions)]
-    rates: dict[str, list[float]] = {"engine": [], "core": [], "telegram": [], "telegram_apart": [], "echo": []}
+    rates: dict[str, list[float]] = {
+        "engine": [], "core": [], "telegram": [], "telegram_apart": [], "echo": [], "echo_aiohttp": []
+    }  # fmt: skip
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
             settings = load_settings(
@@ -67,6 +71,7 @@ def main() -> None:
                 rates["telegram"].append(len(questions) / (time.perf_counter() - t0))
             rates["telegram_apart"].append(apart(settings.database_url, questions, tmp))
             rates["echo"].append(bare_echo(questions))
+            rates["echo_aiohttp"].append(bare_echo(questions, aiohttp=True))
     med = {k: statistics.median(v) for k, v in rates.items()}
     added_ms = (1 / med["telegram"] - 1 / med["core"]) * 1000
     print(f"{len(questions)} questions from 10 chats, median of {args.repeats} runs\n")
@@ -75,14 +80,15 @@ def main() -> None:
     for name, label in (("engine", "engine alone"), ("core", "dialogue core + SQLite log"),
                         ("telegram", "Telegram adapter, fake Bot API in the same process"),
                         ("telegram_apart", "Telegram adapter, fake Bot API in its own process"),
-                        ("echo", "baseline: bare python-telegram-bot echo handler, same fake server")):  # fmt: skip
+                        ("echo", "baseline: bare python-telegram-bot echo handler, PTB's httpx, same fake server"),
+                        ("echo_aiohttp", "baseline: the same echo handler, the bot's aiohttp networking")):  # fmt: skip
         print(f"| {label} | {med[name]:.0f} | {1000 / med[name]:.2f} |")
     apart_ms = (1 / med["telegram_apart"] - 1 / med["core"]) * 1000
     print(f"\nadded by the Telegram adapter: {added_ms:.2f} ms per question with the fake server in the same")
     print(f"process (sharing its interpreter lock), {apart_ms:.2f} ms with the fake server in its own process")
 
 
-def bare_echo(questions: list[str]) -> float:
+def bare_echo(questions: list[str], *, aiohttp: bool = False) -> float:
     """The library alone: an Application whose handler sends the text back, against the same fake server."""
     import asyncio
     import threading
@@ -99,7 +105,12 @@ def bare_echo(questions: list[str]) -> float:
         state: dict[str, object] = {}
 
         async def main() -> None:
-            application = ApplicationBuilder().token(tg.token).base_url(tg.base_url).build()
+            builder = ApplicationBuilder().token(tg.token).base_url(tg.base_url)
+            if aiohttp:
+                from bot.channels.telegram.request import AiohttpRequest
+
+                builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+            application = builder.build()
             application.add_handler(MessageHandler(filters.TEXT, echo))
             await application.initialize()
             await application.start()
