@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 # Combining marks, split by role: the tone sits on one vowel of the syllable (its position varies between
 # "hoà" and "hòa"); the quality marks belong to the letter.
@@ -173,7 +174,7 @@ def raw_words(text: str) -> list[str]:
     text = nfc(text)
     if _DIGIT_RE.search(text):  # every date and time form has a digit
         text = _rewrite_times(_rewrite_dates(text))
-    return [word for piece in text.split() for word in _piece_words(piece)]
+    return list(chain.from_iterable(map(_piece_words, text.split())))
 
 
 @lru_cache(maxsize=1 << 17)
