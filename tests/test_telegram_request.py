@@ -56,3 +56,24 @@ def test_a_server_that_never_answers_times_out() -> None:
 def test_not_initialised_is_refused() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         asyncio.run(AiohttpRequest().do_request("http://127.0.0.1:9/", "POST"))
+
+
+def test_proxies_from_the_environment_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for name in ("HTTP_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def main() -> tuple[str | None, str | None, str | None]:
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            return (
+                request._proxy_for("https://api.telegram.org/botX/getMe"),
+                request._proxy_for("http://127.0.0.1:8081/botX/getMe"),
+                request._proxy_for("http://example.org/botX/getMe"),
+            )
+        finally:
+            await request.shutdown()
+
+    assert asyncio.run(main()) == ("http://proxy.local:3128", None, None)

@@ -9,7 +9,9 @@ class only carries bytes, and maps aiohttp's failures to PTB's ``TimedOut`` and 
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -42,6 +44,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str] = {}
+        self._proxy_by_origin: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -52,8 +56,11 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # HTTPS_PROXY and friends, as PTB's httpx default honours them
             )
+            # HTTPS_PROXY, NO_PROXY and friends, as PTB's httpx default honours them. Read once: aiohttp's own
+            # trust_env reads the environment and a netrc file again on every request.
+            self._proxies = urllib.request.getproxies()
+            self._proxy_by_origin.clear()
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -95,12 +102,22 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            proxy = self._proxy_for(url)
+            async with self._session.request(method, url, data=data, timeout=timeout, proxy=proxy) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+    def _proxy_for(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname or "")
+        if origin not in self._proxy_by_origin:
+            proxy = self._proxies.get(parts.scheme)
+            bypass = bool(origin[1]) and bool(urllib.request.proxy_bypass(origin[1]))
+            self._proxy_by_origin[origin] = None if not proxy or bypass else proxy
+        return self._proxy_by_origin[origin]
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
