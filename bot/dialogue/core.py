@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot.dialogue.contract import Button, IncomingMessage, Outcome, Reply
@@ -33,8 +34,13 @@ class Context:
 
     core: DialogueCore
     msg: IncomingMessage
-    actor: Actor | None
     state: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def actor(self) -> Actor | None:
+        """Who sent the message, looked up when first needed (a plain question does not need it)."""
+        org = self.core.org
+        return org.actor_for(self.msg.channel, self.msg.user_ref) if org else None
 
     @property
     def level(self) -> int:
@@ -118,8 +124,7 @@ class DialogueCore:
         if not msg.private and not msg.addressed:
             return Outcome()
         state = self.conversations.load(msg.channel, msg.chat_ref, msg.user_ref)
-        actor = self.org.actor_for(msg.channel, msg.user_ref) if self.org else None
-        ctx = Context(self, msg, actor, copy.deepcopy(state))
+        ctx = Context(self, msg, copy.deepcopy(state))
         button = msg.button
         if button is None and (m := _CHOICE_RE.match(msg.text)) and state.get("choices"):
             choices = state["choices"]
