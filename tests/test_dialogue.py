@@ -55,6 +55,15 @@ def test_a_refusal_offers_suggestions_and_the_number_picks_one(app: App) -> None
     assert picked.text.startswith(first.data and "Nghị quyết số 7")
 
 
+def test_where_buttons_are_the_platforms_own_a_number_is_just_text(app: App) -> None:
+    core = app.core()
+    (reply,) = say(core, "nghị quyết 73 về gì", numbered=False)
+    assert reply.buttons
+    assert core.conversations.load("console", "c1", "u1") == {}  # nothing to remember for a plain question
+    (after,) = say(core, "1", numbered=False)
+    assert "Nghị quyết số 7" not in after.text
+
+
 def test_conversation_state_survives_a_restart(app: App) -> None:
     say(app.core(), "nghị quyết 73 về gì")
     restarted = build_app(app.settings)

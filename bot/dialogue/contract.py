@@ -35,6 +35,9 @@ class IncomingMessage:
     addressed: bool = True  # in a group: a command, a mention of the bot or a reply to it
     display_name: str = ""
     attachment: Attachment | None = None
+    # The channel shows buttons as numbered lines (a number typed back presses one). False where buttons are
+    # the platform's own: nothing to remember, and a number typed there is just text.
+    numbered: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,7 @@ class DialogueCore:
         state = self.conversations.load(msg.channel, msg.chat_ref, msg.user_ref)
         ctx = Context(self, msg, copy.deepcopy(state))
         button = msg.button
-        if button is None and (m := _CHOICE_RE.match(msg.text)) and state.get("choices"):
+        if button is None and msg.numbered and (m := _CHOICE_RE.match(msg.text)) and state.get("choices"):
             choices = state["choices"]
             n = int(m[1])
             if 1 <= n <= len(choices):
@@ -140,7 +140,7 @@ class DialogueCore:
             outcome = Outcome([Reply(vi.DENIED)])
         # New replies replace the numbered choices; a press answered only by a notice (feedback) leaves the
         # buttons on screen, so their numbers stay valid.
-        if outcome.replies:
+        if outcome.replies and msg.numbered:
             choices = [b.data for r in outcome.replies for b in r.buttons]
             if choices or ctx.state.get("choices"):
                 ctx.state["choices"] = choices

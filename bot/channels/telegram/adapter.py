@@ -33,6 +33,7 @@ def incoming(
             button=query.data or "",
             private=private,
             display_name=query.from_user.full_name,
+            numbered=False,
         )
     message = update.message
     if message is None or message.from_user is None:
@@ -48,6 +49,7 @@ def incoming(
         addressed=private or _addressed(message, bot_id, bot_username),
         display_name=message.from_user.full_name,
         attachment=attachment,
+        numbered=False,
     )
 
 
