@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.bootstrap import build_app  # noqa: E402
+from bot.channels.telegram.adapter import _html_parts  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.dialogue.contract import IncomingMessage  # noqa: E402
+from bot.dialogue.contract import IncomingMessage, Reply  # noqa: E402
+from bot.dialogue.core import DialogueCore  # noqa: E402
 from bot.knowledge.evaluation import load_cases  # noqa: E402
 from tests.botrunner import RunningBot  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
@@ -40,8 +42,9 @@ def main() -> None:
     pool = [c.question for c in load_cases(ROOT / "tests" / "eval" / "dev.yaml")]
     questions = [pool[i % len(pool)] for i in range(args.questions)]
     rates: dict[str, list[float]] = {
-        "engine": [], "core": [], "telegram": [], "telegram_apart": [], "echo": [], "echo_aiohttp": []
+        "engine": [], "core": [], "telegram": [], "telegram_apart": [], "echo": [], "echo_aiohttp": [], "echo_card": []
     }  # fmt: skip
+    card: Reply | None = None
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
             settings = load_settings(
@@ -59,8 +62,10 @@ def main() -> None:
             core = app.core()
             t0 = time.perf_counter()
             for i, q in enumerate(questions):
-                core.handle(IncomingMessage("bench", str(i % 10), str(i % 10), text=q))
+                # as the Telegram adapter hands a question over (its buttons are its own: numbered=False)
+                core.handle(IncomingMessage("bench", str(i % 10), str(i % 10), text=q, numbered=False))
             rates["core"].append(len(questions) / (time.perf_counter() - t0))
+            card = card or median_card(core, pool)
             with RunningBot(app, tg.base_url):
                 tg.user_says("khởi động", user_id=999)
                 tg.wait_sent(1, chat_id=999, timeout=30)
@@ -72,6 +77,7 @@ def main() -> None:
             rates["telegram_apart"].append(apart(settings.database_url, questions, tmp))
             rates["echo"].append(bare_echo(questions))
             rates["echo_aiohttp"].append(bare_echo(questions, aiohttp=True))
+            rates["echo_card"].append(bare_echo(questions, aiohttp=True, card=card))
     med = {k: statistics.median(v) for k, v in rates.items()}
     added_ms = (1 / med["telegram"] - 1 / med["core"]) * 1000
     print(f"{len(questions)} questions from 10 chats, median of {args.repeats} runs\n")
@@ -81,24 +87,43 @@ def main() -> None:
                         ("telegram", "Telegram adapter, fake Bot API in the same process"),
                         ("telegram_apart", "Telegram adapter, fake Bot API in its own process"),
                         ("echo", "baseline: bare python-telegram-bot echo handler, PTB's httpx, same fake server"),
-                        ("echo_aiohttp", "baseline: the same echo handler, the bot's aiohttp networking")):  # fmt: skip
+                        ("echo_aiohttp", "baseline: the same echo handler, the bot's aiohttp networking"),
+                        ("echo_card", "baseline: the same, replying with a bot-sized answer card")):  # fmt: skip
         print(f"| {label} | {med[name]:.0f} | {1000 / med[name]:.2f} |")
     apart_ms = (1 / med["telegram_apart"] - 1 / med["core"]) * 1000
     print(f"\nadded by the Telegram adapter: {added_ms:.2f} ms per question with the fake server in the same")
     print(f"process (sharing its interpreter lock), {apart_ms:.2f} ms with the fake server in its own process")
 
 
-def bare_echo(questions: list[str], *, aiohttp: bool = False) -> float:
-    """The library alone: an Application whose handler sends the text back, against the same fake server."""
+def median_card(core: DialogueCore, pool: list[str]) -> Reply:
+    """The answer card of median length among the bot's replies to the questions, as the adapter sends it."""
+    cards = []
+    for q in pool:
+        (reply,) = core.handle(IncomingMessage("bench", "card", "card", text=q, numbered=False)).replies
+        if reply.buttons:
+            cards.append(Reply(_html_parts(reply)[0], reply.buttons))
+    cards.sort(key=lambda c: len(c.text))
+    return cards[len(cards) // 2]
+
+
+def bare_echo(questions: list[str], *, aiohttp: bool = False, card: Reply | None = None) -> float:
+    """The library alone: an Application whose handler sends the text back, against the same fake server.
+
+    With ``card``, it sends that reply instead (HTML, its buttons as an inline keyboard): the library's own
+    cost for a reply the size of the bot's answers."""
     import asyncio
     import threading
 
-    from telegram import Update
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
-        await context.bot.send_message(update.message.chat.id, update.message.text)
+        if card is None:
+            await context.bot.send_message(update.message.chat.id, update.message.text)
+            return
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in card.buttons])
+        await context.bot.send_message(update.message.chat.id, card.text, parse_mode="HTML", reply_markup=keyboard)
 
     with FakeTelegram() as tg:
         ready = threading.Event()
