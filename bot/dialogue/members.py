@@ -89,7 +89,7 @@ class MembersFeature:
 
     def typed_code(self, ctx: Context, text: str) -> Outcome | None:
         """A join code typed on its own in a private chat (Zalo has no invite links) starts joining."""
-        if ctx.actor is None and ctx.msg.private and looks_like_code(text):
+        if ctx.msg.private and looks_like_code(text) and ctx.actor is None:
             return self.join_flow(ctx, text)
         return None
 
