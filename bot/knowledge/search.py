@@ -93,7 +93,8 @@ class _Key:
     tokens: list[Token]
     weights: list[float]
     total: float
-    text: str
+    text: str  # its words sorted, for rapidfuzz's token-sort ratio without sorting them again per question
+    words: frozenset[str]
 
 
 @dataclass
@@ -127,7 +128,7 @@ class _Query:
     marks: dict[str, set[str]]  # the marks each word was typed with
     numbers: set[str]
     intents: set[str]
-    text: str
+    sorted_text: str  # its words (intent markers left out) sorted, for the token-sort ratio
     pairs: set[tuple[str, str]]
 
     @classmethod
@@ -141,7 +142,7 @@ class _Query:
             marks=marks,
             numbers={q.token.fold for q in qtokens if q.token.number},
             intents={q.token.fold for q in qtokens if q.intent},
-            text=" ".join(q.token.fold for q in qtokens if not q.intent),
+            sorted_text=" ".join(sorted(q.token.fold for q in qtokens if not q.intent)),
             pairs=_pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number]),
         )
 
@@ -249,7 +250,8 @@ class SearchIndex:
             for tokens in keys:
                 weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
                 text = " ".join(t.fold for t in tokens if not is_intent(t))
-                doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, text))
+                words = frozenset(t.fold for t in tokens)
+                doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words))
                 doc.key_pairs |= _pairs(tokens)
                 for t in tokens:
                     doc.key_marks.setdefault(t.fold, set()).add(t.marks)
@@ -460,9 +462,11 @@ class SearchIndex:
         focus = 0.0
         similarity = 0.0
         for key in doc.keys:
-            got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query.marks, t))
-            focus = max(focus, got / key.total)
-            similarity = max(similarity, fuzz.token_sort_ratio(query.text, key.text) / 100.0)
+            if not key.words.isdisjoint(query.marks):
+                got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query.marks, t))
+                focus = max(focus, got / key.total)
+            # fuzz.token_sort_ratio is fuzz.ratio of the two texts with their words sorted.
+            similarity = max(similarity, fuzz.ratio(query.sorted_text, key.text) / 100.0)
 
         if query.pairs:
             phrase = sum(
@@ -481,6 +485,10 @@ class SearchIndex:
         if query.numbers - doc.numbers:
             return closeness * NUMBER_MISMATCH, closeness
         return closeness, closeness
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 def _group(terms: list[int], docs: list[int], size: int) -> list[np.ndarray]:
