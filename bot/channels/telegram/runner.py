@@ -129,11 +129,15 @@ def _turns(context: ContextTypes.DEFAULT_TYPE) -> Turns:
 
 async def _answer(context: ContextTypes.DEFAULT_TYPE, msg: IncomingMessage) -> None:
     """The core's replies to a message, sent in the chat's turn."""
-    turns = _turns(context)
-    async with turns.turn(msg.chat_ref):
-        outcome = await turns.handle(msg)
-        for reply in outcome.replies:
-            await send(context.bot, msg.chat_ref, reply)
+    async with _turns(context).turn(msg.chat_ref):
+        await _reply(context, msg)
+
+
+async def _reply(context: ContextTypes.DEFAULT_TYPE, msg: IncomingMessage) -> None:
+    """The core's replies to a message; the caller holds the chat's turn."""
+    outcome = await _turns(context).handle(msg)
+    for reply in outcome.replies:
+        await send(context.bot, msg.chat_ref, reply)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -149,12 +153,15 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         await send(context.bot, message.chat.id, Reply(vi.FILE_TOO_LARGE))
         return
-    file = await document.get_file()
-    content = bytes(await file.download_as_bytearray())
-    attachment = Attachment(document.file_name or "tep", content, document.mime_type or "application/octet-stream")
-    msg = incoming(update, context.bot.id, context.bot.username or "", attachment)
-    if msg is not None:
-        await _answer(context, msg)
+    # The turn is taken before the download, so two files sent one after the other are read in that order.
+    async with _turns(context).turn(str(message.chat.id)):
+        file = await document.get_file()
+        content = bytes(await file.download_as_bytearray())
+        mime = document.mime_type or "application/octet-stream"
+        attachment = Attachment(document.file_name or "tep", content, mime)
+        msg = incoming(update, context.bot.id, context.bot.username or "", attachment)
+        if msg is not None:
+            await _reply(context, msg)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
