@@ -290,10 +290,15 @@ def run() -> None:
     if settings.zalo_token is not None:
         _start_zalo(application, with_delivery=settings.telegram_token is None)
     if settings.telegram_token is not None:
+        from bot.channels import StartupError
         from bot.channels.telegram.runner import run_telegram
 
         typer.echo("Đang khởi động bot trên Telegram…", err=True)
-        run_telegram(application)
+        try:
+            run_telegram(application)
+        except StartupError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
         return
     if settings.zalo_token is not None:
         import threading
@@ -321,7 +326,8 @@ def _start_zalo(application: object, *, with_delivery: bool) -> None:
     import asyncio
     import threading
 
-    from bot.channels.zalo.runner import StartupError, serve_zalo
+    from bot.channels import StartupError
+    from bot.channels.zalo.runner import serve_zalo
 
     failed: list[str] = []
     started = threading.Event()

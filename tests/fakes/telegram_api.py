@@ -46,9 +46,13 @@ class _Failure:
 class FakeTelegram(FakeServer):
     """``with FakeTelegram() as tg:`` → ``tg.base_url`` for PTB; ``tg.user_says(...)``; ``tg.sent()``."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN", *, max_per_second: int | None = None) -> None:
+    def __init__(
+        self, token: str = "123456:TEST-TOKEN", *, max_per_second: int | None = None, bare_get_me: bool = False
+    ) -> None:
         super().__init__()
         self.token = token
+        # Like some emulators and self-hosted servers: getMe answers only id, first_name and username.
+        self.bare_get_me = bare_get_me
         # Like the real server: more than this many sends in any one second are answered 429 retry_after 1.
         self.max_per_second = max_per_second
         self._recent_sends: collections.deque[float] = collections.deque()
@@ -322,6 +326,8 @@ class FakeTelegram(FakeServer):
     # -- methods ----------------------------------------------------------------------------------------
 
     def _m_getMe(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        if self.bare_get_me:
+            return {"id": BOT_ID, "first_name": "Chibo", "username": BOT_USERNAME}
         return {**self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": False}  # fmt: skip
 

@@ -36,6 +36,8 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        *,
+        keep_last_body: bool = False,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
@@ -46,6 +48,10 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str] = {}
         self._proxy_by_origin: dict[tuple[str, str], str | None] = {}
+        # The raw answer to the last request, for the one that serves getUpdates alone (one request at a
+        # time): TolerantBot reads it again when PTB cannot parse an update (bot/channels/telegram/tolerant.py).
+        self._keep_last_body = keep_last_body
+        self.last_body: bytes | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -104,7 +110,10 @@ class AiohttpRequest(BaseRequest):
         try:
             proxy = self._proxy_for(url)
             async with self._session.request(method, url, data=data, timeout=timeout, proxy=proxy) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                if self._keep_last_body:
+                    self.last_body = body
+                return response.status, body
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:

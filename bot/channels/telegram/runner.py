@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -20,9 +22,11 @@ from telegram.ext import (
 )
 
 from bot.bootstrap import App
+from bot.channels import StartupError
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.tolerant import TolerantBot
 from bot.channels.turns import Turns
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply
 from bot.messages import vi
@@ -44,6 +48,7 @@ def build_application(
     token = app.settings.telegram_token
     if token is None:
         raise ValueError("CHIBO_TELEGRAM_TOKEN is not set")
+    url = base_url or app.settings.telegram_base_url
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # The core needs the bot's username to recognise mentions in groups; getMe has run by now.
@@ -54,8 +59,7 @@ def build_application(
             return
         # Reminders and notices go through their own Bot, without PTB's rate limiter: the dispatcher paces
         # the sends itself and must see every 429 to put the message back.
-        url = base_url or app.settings.telegram_base_url
-        sender_bot = Bot(
+        sender_bot = TolerantBot(
             token.get_secret_value(), base_url=url, base_file_url=file_base_url(url), request=AiohttpRequest()
         )
         await sender_bot.initialize()
@@ -76,21 +80,23 @@ def build_application(
             tick, interval=delivery_seconds, first=delivery_seconds, name="delivery", job_kwargs=job_kwargs()
         )
 
+    bot = TolerantBot(
+        token.get_secret_value(),
+        base_url=url,
+        base_file_url=file_base_url(url),
+        # aiohttp instead of PTB's default httpx: see bot/channels/telegram/request.py.
+        request=AiohttpRequest(connection_pool_size=16),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, keep_last_body=True),
+        rate_limiter=AIORateLimiter(max_retries=3) if rate_limit else None,
+    )
     builder = (
         ApplicationBuilder()
-        .token(token.get_secret_value())
-        .base_url(base_url or app.settings.telegram_base_url)
-        .base_file_url(file_base_url(base_url or app.settings.telegram_base_url))
+        .bot(bot)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         # Updates are handled concurrently, each chat's in turn (bot/channels/turns.py).
         .concurrent_updates(True)
-        # aiohttp instead of PTB's default httpx: see bot/channels/telegram/request.py.
-        .request(AiohttpRequest(connection_pool_size=16))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
 
     # Handlers, in the order they are tried (group 0, first match wins):
@@ -175,9 +181,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with turns.turn(msg.chat_ref):
         outcome = await turns.handle(msg)
         await query.answer(outcome.notice)
-        message = query.message if hasattr(query.message, "message_id") else None
+        # An old or inaccessible message cannot be edited: the reply then comes as a new message.
+        message = query.message if isinstance(query.message, Message) and query.message.is_accessible else None
         for reply in outcome.replies:
-            await send(context.bot, msg.chat_ref, reply, edit_message=message)  # type: ignore[arg-type]
+            await send(context.bot, msg.chat_ref, reply, edit_message=message)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -188,6 +195,10 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with the update, apologise to the member, keep running."""
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling could not reach the Bot API (PTB tries again with growing pauses): one line, not a traceback.
+        log.warning("Bot API unreachable while polling: %s", context.error)
+        return
     log.error("error while handling update %s", getattr(update, "update_id", update), exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
@@ -197,9 +208,20 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def run_telegram(app: App) -> None:
-    """Long polling, or a webhook server when CHIBO_TELEGRAM_WEBHOOK_URL is set."""
+    """Long polling, or a webhook server when CHIBO_TELEGRAM_WEBHOOK_URL is set.
+
+    The bot first introduces itself to the Bot API (getMe) on the loop PTB will run on: a wrong token or an
+    unreachable server stops start-up with one clear line (StartupError) instead of a traceback.
+    """
     application = build_application(app)
     settings = app.settings
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(connect(application.bot, settings.telegram_base_url))
+    except BaseException:
+        loop.close()
+        raise
     if settings.telegram_webhook_url:
         secret = (
             settings.telegram_webhook_secret.get_secret_value()
@@ -216,3 +238,21 @@ def run_telegram(app: App) -> None:
         )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def connect(bot: Bot, base_url: str) -> None:
+    """``bot.initialize()`` (getMe), or a StartupError naming the setting to check; the token is never shown."""
+    try:
+        await bot.initialize()
+        return
+    except InvalidToken:  # 401 or 404: a wrong token, or a base URL that is not a Bot API server
+        message = (
+            "CHIBO_TELEGRAM_TOKEN: máy chủ Bot API từ chối mã bot — kiểm tra lại mã do @BotFather cấp"
+            f" (và CHIBO_TELEGRAM_BASE_URL = {base_url})."
+        )
+    except NetworkError as exc:  # includes timeouts
+        message = f"CHIBO_TELEGRAM_BASE_URL: không kết nối được máy chủ Bot API tại {base_url} ({exc.message})."
+    except TelegramError as exc:
+        message = f"CHIBO_TELEGRAM_BASE_URL: máy chủ Bot API tại {base_url} báo lỗi khi bot khởi động ({exc.message})."
+    await bot.shutdown()  # closes the connections opened for the attempt
+    raise StartupError(message)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.bootstrap import App
+from bot.channels import StartupError
 from bot.channels.turns import Turns
 from bot.channels.zalo.adapter import CHANNEL, incoming, render, unwrap
 from bot.channels.zalo.client import ZaloClient, ZaloError
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 SEEN_KEEP = 5000
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
-
-
-class StartupError(RuntimeError):
-    """The bot cannot start (a wrong token): the message says which setting and why."""
 
 
 class ZaloBot:
