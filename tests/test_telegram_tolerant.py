@@ -152,3 +152,18 @@ def test_polling_network_errors_are_one_warning_line(caplog: pytest.LogCaptureFi
     asyncio.run(on_error(None, SimpleNamespace(error=NetworkError("Cannot connect to host"))))  # type: ignore[arg-type]
     (record,) = caplog.records
     assert record.levelname == "WARNING" and "Cannot connect to host" in record.getMessage() and not record.exc_info
+
+
+def test_a_server_that_does_not_long_poll_is_not_asked_hundreds_of_times_a_second(tmp_path: Path) -> None:
+    import time
+
+    with FakeTelegram(long_poll=False) as tg:
+        app = _app(tmp_path, tg.token, tg.base_url)
+        with RunningBot(app, tg.base_url):
+            before = len(tg.calls_to("getUpdates"))
+            time.sleep(1.0)
+            polls = len(tg.calls_to("getUpdates")) - before
+            tg.user_says("nghi quyet 72 ve gi")
+            (answer,) = tg.wait_sent(1)
+    assert 2 <= polls <= 8, polls  # about one poll every quarter of a second
+    assert "sức khỏe nhân dân" in answer.params["text"]

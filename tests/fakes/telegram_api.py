@@ -47,12 +47,19 @@ class FakeTelegram(FakeServer):
     """``with FakeTelegram() as tg:`` → ``tg.base_url`` for PTB; ``tg.user_says(...)``; ``tg.sent()``."""
 
     def __init__(
-        self, token: str = "123456:TEST-TOKEN", *, max_per_second: int | None = None, bare_get_me: bool = False
+        self,
+        token: str = "123456:TEST-TOKEN",
+        *,
+        max_per_second: int | None = None,
+        bare_get_me: bool = False,
+        long_poll: bool = True,
     ) -> None:
         super().__init__()
         self.token = token
         # Like some emulators and self-hosted servers: getMe answers only id, first_name and username.
         self.bare_get_me = bare_get_me
+        # False: getUpdates answers at once even when asked to wait, as some emulators do.
+        self.long_poll = long_poll
         # Like the real server: more than this many sends in any one second are answered 429 retry_after 1.
         self.max_per_second = max_per_second
         self._recent_sends: collections.deque[float] = collections.deque()
@@ -333,7 +340,7 @@ class FakeTelegram(FakeServer):
 
     def _m_getUpdates(self, p: dict[str, Any], f: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(p.get("offset") or 0)
-        timeout = float(p.get("timeout") or 0)
+        timeout = float(p.get("timeout") or 0) if self.long_poll else 0.0
         limit = int(p.get("limit") or 100)
         deadline = time.monotonic() + timeout
         with self._cond:

@@ -13,10 +13,13 @@ inaccessible one), and an update that still cannot be read is logged and skipped
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
+import time
 import warnings
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update, User
@@ -29,6 +32,7 @@ from bot.channels.telegram.request import AiohttpRequest
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getMe'", category=PTBUserWarning)
 
+EMPTY_ANSWER_PAUSE = 0.25
 _MESSAGES = ("message", "edited_message", "channel_post", "edited_channel_post", "business_message")
 
 
@@ -53,8 +57,9 @@ class TolerantBot(ExtBot[Any]):
             return user
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        started = time.monotonic()
         try:
-            return await super().get_updates(*args, **kwargs)
+            updates = await super().get_updates(*args, **kwargs)
         except TelegramError:
             raise
         except Exception:  # PTB could not read the batch (it has logged the raw data)
@@ -62,6 +67,12 @@ class TolerantBot(ExtBot[Any]):
             if body is None:
                 raise
             return tuple(self._readable(u) for u in json.loads(body).get("result") or ())
+        if not updates and _seconds(kwargs.get("timeout")) >= 1 and time.monotonic() - started < 0.1:
+            # Asked to hold the request until an update comes, the server answered "nothing" at once: it does
+            # not long-poll (Telegram does; some emulators do not). A short pause keeps the bot from asking
+            # hundreds of times a second; a message still arrives within a quarter of a second.
+            await asyncio.sleep(EMPTY_ANSWER_PAUSE)
+        return updates
 
     def _readable(self, raw: dict[str, Any]) -> Update:
         """The update as PTB reads it, repaired if need be, or an empty update with its id (so it is skipped)."""
@@ -118,3 +129,9 @@ def _repair_chat(chat: Any) -> None:
     if isinstance(chat, dict) and "type" not in chat and isinstance(chat.get("id"), int):
         # Telegram's ids: people are positive, groups negative.
         chat["type"] = "private" if chat["id"] > 0 else "group"
+
+
+def _seconds(timeout: Any) -> float:
+    if isinstance(timeout, timedelta):
+        return timeout.total_seconds()
+    return float(timeout) if isinstance(timeout, int | float) else 0.0
