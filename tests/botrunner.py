@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import App
@@ -64,3 +68,12 @@ class RunningBot:
         self._thread.join(15)
         if self.error is not None:
             raise self.error
+
+
+def chibo_run(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``chibo run`` in a subprocess with a fresh SQLite database and only the channel settings given."""
+    full = {k: v for k, v in os.environ.items() if k not in ("CHIBO_TELEGRAM_TOKEN", "CHIBO_ZALO_TOKEN")}
+    full.update({"CHIBO_DATABASE_URL": f"sqlite:///{cwd / 'r.db'}", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=full, cwd=cwd, timeout=60
+    )

@@ -17,16 +17,8 @@ def test_a_closed_port_is_a_network_error() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
 
-    async def main() -> None:
-        request = AiohttpRequest(connect_timeout=2)
-        await request.initialize()
-        try:
-            await request.do_request(f"http://127.0.0.1:{port}/botX/getMe", "POST")
-        finally:
-            await request.shutdown()
-
     with pytest.raises(NetworkError, match="aiohttp"):
-        asyncio.run(main())
+        asyncio.run(_get_me(AiohttpRequest(connect_timeout=2), port))
 
 
 def test_a_server_that_never_answers_times_out() -> None:
@@ -36,17 +28,9 @@ def test_a_server_that_never_answers_times_out() -> None:
     accepted: list[socket.socket] = []
     threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True).start()
 
-    async def main() -> None:
-        request = AiohttpRequest(read_timeout=0.3)
-        await request.initialize()
-        try:
-            await request.do_request(f"http://127.0.0.1:{server.getsockname()[1]}/botX/getMe", "POST")
-        finally:
-            await request.shutdown()
-
     try:
         with pytest.raises(TimedOut):
-            asyncio.run(main())
+            asyncio.run(_get_me(AiohttpRequest(read_timeout=0.3), server.getsockname()[1]))
     finally:
         for conn in accepted:
             conn.close()
@@ -77,3 +61,11 @@ def test_proxies_from_the_environment_read_once(monkeypatch: pytest.MonkeyPatch)
             await request.shutdown()
 
     assert asyncio.run(main()) == ("http://proxy.local:3128", None, None)
+
+
+async def _get_me(request: AiohttpRequest, port: int) -> None:
+    await request.initialize()
+    try:
+        await request.do_request(f"http://127.0.0.1:{port}/botX/getMe", "POST")
+    finally:
+        await request.shutdown()

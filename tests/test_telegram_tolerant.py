@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,7 +15,7 @@ from bot.channels.telegram.runner import build_application, connect
 from bot.channels.telegram.tolerant import repaired
 from bot.config import load_settings
 from bot.messages import vi
-from tests.botrunner import RunningBot
+from tests.botrunner import RunningBot, chibo_run
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
@@ -126,16 +122,7 @@ def test_no_server_stops_start_up_with_one_line(tmp_path: Path) -> None:
 
 def test_chibo_run_with_a_wrong_telegram_token_exits_with_one_clear_line(tmp_path: Path) -> None:
     with FakeTelegram() as tg:
-        env: dict[str, Any] = {
-            **os.environ,
-            "CHIBO_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
-            "CHIBO_TELEGRAM_TOKEN": "999:WRONG-TOKEN",
-            "CHIBO_TELEGRAM_BASE_URL": tg.base_url,
-        }
-        env.pop("CHIBO_ZALO_TOKEN", None)
-        proc = subprocess.run(
-            [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
-        )
+        proc = chibo_run(tmp_path, CHIBO_TELEGRAM_TOKEN="999:WRONG-TOKEN", CHIBO_TELEGRAM_BASE_URL=tg.base_url)
     assert proc.returncode == 1, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("CHIBO_TELEGRAM_TOKEN: máy chủ Bot API từ chối mã bot")

@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 
 from bot.bootstrap import App, build_app
+from bot.channels import StartupError
 from bot.channels.zalo.adapter import render
 from bot.channels.zalo.client import ZaloClient
-from bot.channels.zalo.runner import StartupError, ZaloBot, ZaloSender, serve_zalo
+from bot.channels.zalo.runner import ZaloBot, ZaloSender, serve_zalo
 from bot.config import load_settings
 from bot.dialogue.contract import Attachment, Reply
 from bot.services.org import Actor
 from bot.text.when import When
+from tests.botrunner import chibo_run
 from tests.fakes.zalo_api import FakeZalo
 from tests.quizdata import content_with_quiz
 
@@ -298,19 +300,6 @@ def test_a_report_asked_on_zalo_sends_its_files_to_the_linked_telegram(zalo: Fak
 
 
 def test_chibo_run_with_a_wrong_zalo_token_stops_with_one_clear_line(zalo: FakeZalo, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "CHIBO_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
-        "CHIBO_ZALO_TOKEN": "999:wrong",
-        "CHIBO_ZALO_BASE_URL": zalo.base_url,
-    }
-    env.pop("CHIBO_TELEGRAM_TOKEN", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
-    )
+    proc = chibo_run(tmp_path, CHIBO_ZALO_TOKEN="999:wrong", CHIBO_ZALO_BASE_URL=zalo.base_url)
     assert proc.returncode == 1
     assert "CHIBO_ZALO_TOKEN: Zalo từ chối mã bot (401 Unauthorized)." in proc.stderr and "Traceback" not in proc.stderr

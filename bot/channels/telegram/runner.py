@@ -247,8 +247,8 @@ async def connect(bot: Bot, base_url: str) -> None:
         return
     except InvalidToken:  # 401 or 404: a wrong token, or a base URL that is not a Bot API server
         message = (
-            "CHIBO_TELEGRAM_TOKEN: máy chủ Bot API từ chối mã bot — kiểm tra lại mã do @BotFather cấp"
-            f" (và CHIBO_TELEGRAM_BASE_URL = {base_url})."
+            "CHIBO_TELEGRAM_TOKEN: máy chủ Bot API từ chối mã bot. Đồng chí kiểm tra lại mã do @BotFather cấp,"
+            f" và địa chỉ CHIBO_TELEGRAM_BASE_URL (đang là {base_url})."
         )
     except NetworkError as exc:  # includes timeouts
         message = f"CHIBO_TELEGRAM_BASE_URL: không kết nối được máy chủ Bot API tại {base_url} ({exc.message})."
