@@ -107,7 +107,7 @@ def main() -> None:
         print("| system | answered right (in scope) | answered wrong | refused (out of scope) | note |")
         print("|---|---|---|---|---|")
         ours = evaluate(engine_system(knowledge.index), cases)
-        print(row("chibo engine", ours, "fixed threshold"))
+        print(row("chibo engine", ours, f"threshold {knowledge.index.decision.threshold:.1f} from the content"))
         rf, t = thresholded(rapidfuzz_scores(entries), cases)
         print(row("rapidfuzz WRatio", evaluate(rf, cases), f"best threshold {t:.1f}"))
         bm, t = thresholded(bm25_scores(entries), cases)

@@ -30,14 +30,14 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from bot.knowledge.calibration import QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
 from bot.text import lexicon
 from bot.text.analyzer import Analyzer, is_intent
 from bot.text.normalize import Token, marks_compatible, repair_telex, tokenize
 
-# Calibrated on the development set (bench/eval_qa.py); see README for the figures.
-ANSWER_THRESHOLD = 58.0
-# Below the threshold, a close second candidate makes the top one a guess.
+# Whether to answer is decided by a model fitted on the loaded content (bot/knowledge/calibration.py).
+# A first result that the model would answer but whose second is this close is a guess: "ambiguous".
 AMBIGUITY_MARGIN = 2.0
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
@@ -86,6 +86,13 @@ class SearchResult:
             return ()
         close = sorted(self.hits, key=lambda h: -h.closeness)
         return tuple(h for h in close if h.closeness >= SUGGEST_THRESHOLD)[:3]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    doc: int
+    score: float
+    closeness: float
 
 
 @dataclass
@@ -178,7 +185,9 @@ def _found_in_body(doc: _Doc, token: Token) -> bool:
 class SearchIndex:
     """An index over content entries. Build once; ``search`` is read-only and thread-safe."""
 
-    def __init__(self, entries: Iterable[Entry], analyzer: Analyzer | None = None) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], analyzer: Analyzer | None = None, decision: Decision | None = None
+    ) -> None:
         self.analyzer = analyzer or Analyzer()
         self.entries = list(entries)
         # Indexing allocates a great many small objects and frees almost none of them: the cycle collector
@@ -187,9 +196,29 @@ class SearchIndex:
         gc.disable()
         try:
             self._build()
+            self.decision = decision if decision is not None else self._calibrate()
         finally:
             if enabled:
                 gc.enable()
+
+    def _calibrate(self, quantile: float = QUANTILE) -> Decision:
+        """The answer threshold, taken from near misses made of this content (see calibration.py)."""
+        sources = []
+        for doc in self._docs:
+            words = set(doc.key_marks) | doc.body_words
+            sources.append(Source(doc.entry.text, frozenset(w for w in words if self._df.get(w) == 1)))
+
+        def rank(question: str, exclude: int, hidden: frozenset[str]) -> float | None:
+            ranked = self._rank(question, exclude, hidden)
+            if isinstance(ranked, SearchResult) or not ranked[2]:
+                return None
+            return ranked[2][0].score
+
+        return calibrate(sources, rank, quantile)
+
+    def with_quantile(self, quantile: float) -> Decision:
+        """The decision this content gives at another quantile (for choosing it on held-out content)."""
+        return self._calibrate(quantile)
 
     def _build(self) -> None:
         # First pass: every entry analysed; what the whole corpus holds (words with their marks, adjacent
@@ -295,18 +324,20 @@ class SearchIndex:
         base = self._nidf.get(token.fold, 1.0) if known else UNKNOWN_WEIGHT
         return base * (FUNCTION_WEIGHT if self._is_function(tokens, j) else 1.0)
 
-    def _known(self, token: Token) -> bool:
+    def _known(self, token: Token, hidden: frozenset[str] = frozenset()) -> bool:
+        if hidden and token.fold in hidden:
+            return False
         return is_intent(token) or token.number or _found(self._marks, token)
 
     # -- query analysis ----------------------------------------------------------------------------------
 
-    def _repair(self, tokens: list[Token]) -> tuple[list[Token], list[float]]:
+    def _repair(self, tokens: list[Token], hidden: frozenset[str] = frozenset()) -> tuple[list[Token], list[float]]:
         """Repair Telex leftovers, typos and missing spaces towards words of the materials."""
         out: list[Token] = []
         credit: list[float] = []
         for j, token in enumerate(tokens):
             if (
-                self._known(token)
+                self._known(token, hidden)
                 or len(token.fold) < 2
                 or not token.fold.isalpha()
                 or token in self.analyzer.chatter_words
@@ -316,17 +347,17 @@ class SearchIndex:
                 credit.append(1.0)
                 continue
             repaired = repair_telex(token.fold)
-            if repaired != token.fold and repaired in self._marks:
+            if repaired != token.fold and repaired in self._marks and repaired not in hidden:
                 out.append(Token(repaired))
                 credit.append(1.0)
                 continue
             neighbours = (tokens[j - 1].fold if j else "", tokens[j + 1].fold if j + 1 < len(tokens) else "")
             split = self._split(token.fold)
-            if split is not None:
+            if split is not None and not hidden.intersection(split):
                 out.extend(Token(w) for w in split)
                 credit.extend([REPAIRED_CREDIT] * 2)
                 continue
-            fixed = self._correct(repaired, neighbours)
+            fixed = self._correct(repaired, neighbours, hidden)
             if fixed is not None:
                 out.append(Token(fixed))
                 credit.append(REPAIRED_CREDIT)
@@ -344,7 +375,7 @@ class SearchIndex:
                 return a, b
         return None
 
-    def _correct(self, word: str, neighbours: tuple[str, str]) -> str | None:
+    def _correct(self, word: str, neighbours: tuple[str, str], hidden: frozenset[str] = frozenset()) -> str | None:
         if len(word) < 4:
             return None
         candidates: set[str] = set(self._deletes.get(word, ()))
@@ -357,7 +388,8 @@ class SearchIndex:
         candidates = {
             c
             for c in candidates
-            if OSA.distance(word, c) <= 1
+            if c not in hidden
+            and OSA.distance(word, c) <= 1
             and (len(word) >= 5 or len(c) == len(word) + 1 or (len(c) == len(word) and sorted(c) == sorted(word)))
         }
         if not candidates:
@@ -370,8 +402,8 @@ class SearchIndex:
 
         return max(sorted(candidates), key=rank)
 
-    def _analyze_query(self, typed: list[Token]) -> list[_QueryToken]:
-        tokens, credits = self._repair(typed)
+    def _analyze_query(self, typed: list[Token], hidden: frozenset[str] = frozenset()) -> list[_QueryToken]:
+        tokens, credits = self._repair(typed, hidden)
         # Abbreviations and question phrasings are read after repair ("nghij quyeets" → "nghị quyết").
         expanded: list[Token] = []
         expanded_credit: list[float] = []
@@ -386,7 +418,7 @@ class SearchIndex:
             credit_by_word[t.fold] = min(c, credit_by_word.get(t.fold, 1.0))
         out = []
         for j, t in enumerate(final):
-            known = self._known(t)
+            known = self._known(t, hidden)
             weight = self._weight(t, final, j, known=known)
             out.append(_QueryToken(t, weight, credit_by_word.get(t.fold, 1.0), known, is_intent(t)))
         return out
@@ -398,9 +430,28 @@ class SearchIndex:
         return " ".join(t.fold for t in tokenize(text))
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+        ranked = self._rank(query)
+        if isinstance(ranked, SearchResult):
+            return ranked
+        normalized, _, scored = ranked
+        hits = tuple(Hit(self._docs[s.doc].entry, round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
+        if not hits or hits[0].score < self.decision.threshold:
+            return SearchResult(query, normalized, False, "not_found", hits)
+        if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
+            return SearchResult(query, normalized, False, "ambiguous", hits)
+        return SearchResult(query, normalized, True, "answered", hits)
+
+    def _rank(
+        self, query: str, exclude: int = -1, hidden: frozenset[str] = frozenset()
+    ) -> SearchResult | tuple[str, _Query, list[_Scored]]:
+        """The entries scored for a question, best first; or the result when there is nothing to score.
+
+        ``exclude`` and ``hidden`` ask the question of this index as if one entry (and the words only it
+        uses) were not there: that is how the decision to answer is calibrated on the content itself.
+        """
         typed = tokenize(query)
         normalized = " ".join(t.fold for t in typed)
-        qtokens = self._analyze_query(typed)
+        qtokens = self._analyze_query(typed, hidden)
         if not qtokens:
             return SearchResult(query, normalized, False, "empty")
         if self.analyzer.is_chatter([q.token for q in qtokens]):
@@ -408,14 +459,9 @@ class SearchIndex:
         if not self._docs:
             return SearchResult(query, normalized, False, "not_found")
         prepared = _Query.of(qtokens)
-        scored = [(*self._score(prepared, self._docs[i]), i) for i in self._candidates(qtokens)]
-        scored.sort(key=lambda s: (-s[0], s[2]))
-        hits = tuple(Hit(self._docs[i].entry, round(s, 1), round(c, 1)) for s, c, i in scored[:limit] if c > 0)
-        if not hits or hits[0].score < ANSWER_THRESHOLD:
-            return SearchResult(query, normalized, False, "not_found", hits)
-        if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
-            return SearchResult(query, normalized, False, "ambiguous", hits)
-        return SearchResult(query, normalized, True, "answered", hits)
+        scored = [self._score(prepared, i) for i in self._candidates(qtokens) if i != exclude]
+        scored.sort(key=lambda s: (-s.score, s.doc))
+        return normalized, prepared, [s for s in scored if s.closeness > 0]
 
     def _candidates(self, qtokens: Sequence[_QueryToken]) -> list[int]:
         n = len(self._docs)
@@ -445,8 +491,9 @@ class SearchIndex:
             within = within[np.argsort(-scores[within], kind="stable")[:RERANK_CANDIDATES]]
         return [int(i) for i in within]
 
-    def _score(self, query: _Query, doc: _Doc) -> tuple[float, float]:
-        """The score of ``doc`` for the question, and its closeness (the score before the number check)."""
+    def _score(self, query: _Query, i: int) -> _Scored:
+        """The score of entry ``i`` for the question and its closeness (the score before the number check)."""
+        doc = self._docs[i]
         matched = 0.0
         for q in query.tokens:
             t = q.token
@@ -482,9 +529,8 @@ class SearchIndex:
         elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
             score += PROCEDURE_BONUS
         closeness = min(score, 100.0)
-        if query.numbers - doc.numbers:
-            return closeness * NUMBER_MISMATCH, closeness
-        return closeness, closeness
+        final = closeness * NUMBER_MISMATCH if query.numbers - doc.numbers else closeness
+        return _Scored(i, final, closeness)
 
 
 def _sorted_words(text: str) -> str:
