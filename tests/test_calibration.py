@@ -50,7 +50,7 @@ def test_content_without_variants_gets_a_lower_threshold(tmp_path: Path) -> None
     own = evaluate(_system(bare), cases)
     bare.decision = Decision(DEFAULT_THRESHOLD * 100)
     fixed = evaluate(_system(bare), cases)
-    assert own.right > fixed.right + 10
+    assert own.right >= fixed.right + 5
     assert own.refusal >= 0.95
 
 
