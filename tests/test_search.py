@@ -92,3 +92,20 @@ def test_empty_and_huge_questions_do_not_break_the_engine(index: SearchIndex) ->
     assert index.search("").reason == "empty"
     assert index.search("   ?!  ").reason == "empty"
     assert not index.search("x" * 100_000).answered
+
+
+def test_a_numbered_name_is_bound_to_its_number() -> None:
+    """ "Trung ương 3" is not answered by an entry about Trung ương 2 that mentions a 3 somewhere else."""
+    index = load_knowledge(Path(__file__).resolve().parent.parent / "content").index
+    assert index.search("hội nghị trung ương 2 khóa XIV quán triệt khi nào").answered
+    for q in ("hoi nghi trung uong 3 khoa xiv quan triet khi nao", "dai hoi xv cua dang to chuc nam nao"):
+        r = index.search(q)
+        assert not r.answered, q
+        assert r.suggestions, q  # still offered what is close
+
+
+def test_a_place_the_materials_never_name_is_not_answered_as_another_place() -> None:
+    index = load_knowledge(Path(__file__).resolve().parent.parent / "content").index
+    assert index.search("tỉnh Sơn La học nghị quyết đại hội XIV khi nào").answered
+    r = index.search("tinh gia lai hoc nghi quyet dai hoi xiv khi nao")
+    assert not r.answered and r.suggestions

@@ -34,7 +34,7 @@ from bot.knowledge.calibration import QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
 from bot.text import lexicon
 from bot.text.analyzer import Analyzer, is_intent
-from bot.text.normalize import Token, marks_compatible, repair_telex, tokenize
+from bot.text.normalize import Token, fold, marks_compatible, marks_of, repair_telex, tokenize
 
 # Whether to answer is decided by a model fitted on the loaded content (bot/knowledge/calibration.py).
 # A first result that the model would answer but whose second is this close is a guess: "ambiguous".
@@ -53,6 +53,27 @@ REPAIRED_CREDIT = 0.9
 NUMBER_MISMATCH = 0.35
 DEFINITION_BONUS = 5.0
 PROCEDURE_BONUS = 3.0
+
+# Names whose number identifies the thing ("Nghị quyết 72", "Trung ương 2", "Đại hội XIV", "khóa XIV"): a
+# question's number after one of them must follow the same name in the entry when the entry numbers that name.
+_NUMBERED_NAMES = frozenset(
+    [
+        ("nghi", "quyet"),
+        ("chi", "thi"),
+        ("quy", "dinh"),
+        ("ket", "luan"),
+        ("huong", "dan"),
+        ("ke", "hoach"),
+        ("thong", "bao"),
+        ("cong", "van"),
+        ("trung", "uong"),
+        ("dai", "hoi"),
+    ]
+)
+_NUMBERED_WORDS = frozenset({"khoa"})
+# Words that name a place: followed by a name of two syllables the materials never write after them ("phường
+# Ba Đình", "tỉnh Gia Lai"), the question is about a place the materials do not cover.
+_PLACE_HEADS = {fold(w): marks_of(w) for w in ("phường", "xã", "tỉnh", "huyện", "quận", "thôn")}
 
 Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
 
@@ -115,6 +136,9 @@ class _Doc:
     key_pairs: set[tuple[str, str]] = field(default_factory=set)
     body_pairs: set[tuple[str, str]] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
+    # Per word, the numbers written right after it ("trung ương" → 2, "khóa" → 14): a question about
+    # "Trung ương 3" is not answered by an entry about "Trung ương 2" that happens to mention a 3 elsewhere.
+    number_heads: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -137,6 +161,8 @@ class _Query:
     intents: set[str]
     sorted_text: str  # its words (intent markers left out) sorted, for the token-sort ratio
     pairs: set[tuple[str, str]]
+    bound: tuple[tuple[str, str], ...]  # (word, number written right after it)
+    foreign: bool = False  # names a place the materials never mention
 
     @classmethod
     def of(cls, qtokens: list[_QueryToken]) -> _Query:
@@ -151,7 +177,26 @@ class _Query:
             intents={q.token.fold for q in qtokens if q.intent},
             sorted_text=" ".join(sorted(q.token.fold for q in qtokens if not q.intent)),
             pairs=_pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number]),
+            bound=_bound([q.token for q in qtokens]),
         )
+
+
+def _add_number_heads(heads: dict[str, set[str]], tokens: Sequence[Token]) -> None:
+    for head, number in _bound(tokens):
+        heads.setdefault(head, set()).add(number)
+
+
+def _bound(tokens: Sequence[Token]) -> tuple[tuple[str, str], ...]:
+    """(name, number) for each plain number written right after a name it identifies ("trung ương 2")."""
+    out = []
+    for j in range(1, len(tokens)):
+        b = tokens[j]
+        if not (b.number and b.fold.isdigit()):
+            continue
+        a = tokens[j - 1].fold
+        if a in _NUMBERED_WORDS or (j >= 2 and (tokens[j - 2].fold, a) in _NUMBERED_NAMES):
+            out.append((a, b.fold))
+    return tuple(out)
 
 
 def _pairs(tokens: Sequence[Token]) -> set[tuple[str, str]]:
@@ -241,6 +286,9 @@ class SearchIndex:
                 body_pairs=_fold_pairs(folds),
                 numbers={t.fold for t in body if t.number},
             )
+            _add_number_heads(doc.number_heads, body)
+            for tokens in keys:
+                _add_number_heads(doc.number_heads, tokens)
             docs.append((doc, keys))
             seen = set(doc.body_words)
             self._pairs |= doc.body_pairs
@@ -459,9 +507,26 @@ class SearchIndex:
         if not self._docs:
             return SearchResult(query, normalized, False, "not_found")
         prepared = _Query.of(qtokens)
+        prepared.foreign = self._names_foreign_place(qtokens)
         scored = [self._score(prepared, i) for i in self._candidates(qtokens) if i != exclude]
         scored.sort(key=lambda s: (-s.score, s.doc))
         return normalized, prepared, [s for s in scored if s.closeness > 0]
+
+    def _names_foreign_place(self, qtokens: Sequence[_QueryToken]) -> bool:
+        """The question names a place ("phường Ba Đình") the materials never write."""
+        words = [q.token for q in qtokens if not q.intent]
+        for head, x, y in zip(words, words[1:], words[2:], strict=False):
+            marks = _PLACE_HEADS.get(head.fold)
+            if marks is None or (head.marks and not marks_compatible(head.marks, marks)):
+                continue
+            # "xã ta", "tỉnh phải làm", "phường mình": glue words, not a name
+            if x.number or y.number or x in self.analyzer.function_words or y in self.analyzer.function_words:
+                continue
+            if not (self._known(x) and self._known(y)):  # an abbreviation the bot does not know, not a name
+                continue
+            if (head.fold, x.fold) not in self._pairs and (x.fold, y.fold) not in self._pairs:
+                return True
+        return False
 
     def _candidates(self, qtokens: Sequence[_QueryToken]) -> list[int]:
         n = len(self._docs)
@@ -529,7 +594,14 @@ class SearchIndex:
         elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
             score += PROCEDURE_BONUS
         closeness = min(score, 100.0)
-        final = closeness * NUMBER_MISMATCH if query.numbers - doc.numbers else closeness
+        mismatch = query.foreign or bool(query.numbers - doc.numbers)
+        if not mismatch:
+            for head, number in query.bound:
+                written = doc.number_heads.get(head)
+                if written is not None and number not in written:
+                    mismatch = True
+                    break
+        final = closeness * NUMBER_MISMATCH if mismatch else closeness
         return _Scored(i, final, closeness)
 
 
