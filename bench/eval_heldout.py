@@ -129,8 +129,10 @@ def by_file(failures: bool, heldout: Path) -> None:
             print("\n".join(ours.failures))
     everything = [*dev, *(c for cs in sets.values() for c in cs)]
     chosen = _choose_quantile(index, everything)
-    print(f"(on every question above and the development set together the quantile chosen is {chosen:.2f}; "
-          f"the engine ships with {QUANTILE:.2f})")
+    print(
+        f"(on every question above and the development set together the quantile chosen is {chosen:.2f}; "
+        f"the engine ships with {QUANTILE:.2f})"
+    )
     print(
         f"| **all files** | {totals['engine'].in_scope + totals['engine'].out_of_scope} | | "
         f"**{_short(totals['engine'])}** | {_short(totals['bm25s'])} | {_short(totals['rapidfuzz'])} |"
