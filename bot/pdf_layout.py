@@ -139,7 +139,7 @@ def _rows(page: Any, number: int) -> list[_Row]:
 def _inside(char: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     x = float(char["x0"] + char["x1"]) / 2
     y = float(char["top"] + char["bottom"]) / 2
-    return bool[0] <= x <= box[2] and box[1] <= y <= box[3]
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
 def _row(group: list[dict[str, Any]], number: int) -> _Row | None:
