@@ -176,14 +176,20 @@ def _docx_lines(content: bytes) -> list[Line]:
         document = Document(io.BytesIO(content))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise DocumentError("Tệp Word này bị hỏng hoặc không phải .docx.") from exc
+    from docx.enum.style import WD_STYLE_TYPE
+
+    # Looking a paragraph's style up through python-docx reads every style each time: once is enough.
+    styles = {s.style_id: s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
     lines: list[Line] = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(block, document)
-            text, bold, lead = _docx_runs(paragraph)
-            style = paragraph.style.name.lower() if paragraph.style is not None and paragraph.style.name else ""
-            heading = style.startswith(("heading", "title", "tiêu đề")) or _outline_level(block)
+            style = styles.get(block.style, default) if block.style else default
+            text, bold, lead = _docx_runs(paragraph, style)
+            name = style.name.lower() if style is not None and style.name else ""
+            heading = name.startswith(("heading", "title", "tiêu đề")) or _outline_level(block)
             lines.append(Line(len(lines) + 1, text, bold, heading=heading, lead_bold=lead, paragraph=True))
         elif tag == "tbl":
             for row in Table(block, document).rows:
@@ -201,10 +207,9 @@ def _outline_level(block: Any) -> bool:
     return any(el.tag.endswith("}outlineLvl") for el in block.iter())
 
 
-def _docx_runs(paragraph: Any) -> tuple[str, bool, str]:
+def _docx_runs(paragraph: Any, style: Any) -> tuple[str, bool, str]:
     """The paragraph's text, whether all of it is bold, and the bold words it starts with otherwise."""
     style_bold = False
-    style = paragraph.style
     while style is not None:
         if style.font.bold is not None:
             style_bold = bool(style.font.bold)

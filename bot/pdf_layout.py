@@ -26,7 +26,7 @@ _ITALIC_FONT = re.compile(r"italic|oblique|[,-]i$", re.I)
 PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?\s*(?:[-–—]\s*)?$", re.I)
 _BULLET = re.compile(r"^(?:[-–—•+*▪●○◦]\s|[a-zđ]\)\s|\d{1,2}[.)]\s)", re.I)
 _MARKER = re.compile(
-    r"^(?:câu\s*(?:hỏi\s*)?(?:số\s*)?\d{1,4}\s*[:.)\-–]|hỏi\s*[:.\-–]|đáp\s*[:.\-–]|trả\s*lời\s*[:.\-–]"
+    r"^(?:câu\s*(?:hỏi\s*)?(?:số\s*)?\d{1,4}\s*[:.)\-–]|hỏi\s*[:.\-–](?!\s*đáp\b)|đáp\s*[:.\-–]|trả\s*lời\s*[:.\-–]"
     r"|phần\s+(?:thứ\s+\w+|[IVXLC]+\b|\d+)|chương\s+(?:[IVXLC]+\b|\d+))",
     re.I,
 )
@@ -230,13 +230,13 @@ def _remove_running(
     for (_, key), seen in edges.items():
         pages_seen = {p for p, _ in seen}
         steady = len({round(r.top) for _, r in seen}) <= 2 and all(_apart(pages[p], r, pitch) for p, r in seen)
-        structural = bool(_MARKER.match(key))
-        if (len(pages_seen) >= many and not structural) or (len(pages_seen) >= 2 and steady and not structural):
+        structural = bool(_MARKER.match(seen[0][1].text))
+        if (len(pages_seen) >= many or (len(pages_seen) >= 2 and steady)) and not structural:
             gone.update(id(r) for _, r in seen)
             if PAGE_NUMBER.match(seen[0][1].text):
                 result.page_numbers += len(seen)
             else:
-                result.running.append(seen[0][1].text)
+                result.running.append(re.sub(r"^\d+\s+|\s+\d+$", "", seen[0][1].text))
     for rows in pages:
         for row in rows[:2] + rows[-2:]:
             if id(row) not in gone and PAGE_NUMBER.match(row.text) and not row.table and _apart(rows, row, pitch):

@@ -31,7 +31,7 @@ from bot.text.normalize import fold
 ImportKind = Literal["qa", "glossary"]
 
 _QUESTION_MARK = re.compile(r"^(?:câu\s*hỏi|câu)\s*(?:số\s*)?(\d{1,4})\s*[:.)\-–]\s*(.*)$", re.I)
-_ASK = re.compile(r"^hỏi\s*[:.\-–]\s*(.*)$", re.I)
+_ASK = re.compile(r"^hỏi\s*[:.\-–]\s*(?!đáp\b)(.*)$", re.I)  # not the title "Hỏi - đáp ..."
 _ANSWER = re.compile(r"^(?:trả\s*lời|đáp|tl)\s*[:.\-–]\s*(.*)$", re.I)
 _EMBEDDED_ANSWER = re.compile(r"(?<=[?.])\s+(?=(?:trả\s*lời|đáp)\s*:)", re.I)
 _NUMBERED_QUESTION = re.compile(r"^(\d{1,4})\s*[.)]\s+(.+\?)$")
@@ -44,6 +44,7 @@ _SECTION = re.compile(
     re.I,
 )
 _FRONT_MATTER = ("lời nói đầu", "lời giới thiệu", "lời tựa", "mục lục", "phụ lục", "tài liệu tham khảo", "giới thiệu")
+_LEADS_IN = re.compile(r"\b(?:gồm|là|sau|như sau|cụ thể|có|được|về|các|những|và|của|nhằm|để)$", re.I)
 _SENTENCE_END = (".", "?", "!", ":", ";", "…", '"', "”", ")")
 
 
@@ -300,59 +301,66 @@ def _shouted(word: str) -> bool:
     return len(word) > 1 and word.isupper() and word.isalpha()
 
 
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+
+
+def _acronym(word: str) -> bool:
+    """ "UBND", "HĐND", "MTTQ": capitals that cannot be read as one Vietnamese syllable."""
+    letters = word.strip(",.;:()")
+    return _shouted(letters) and not _SYLLABLE.match(fold(letters))
+
+
 class _Casing:
-    """How the document writes each word where it is not in capitals, to write a capital title back."""
+    """How the document writes each word where it is not in capitals, to write a capital title back: by the
+    word before it, by the word after it, else by the word alone."""
 
     _WORD = re.compile(r"[^\W_][\w/-]*|[.!?:;]")
 
     def __init__(self, lines: Sequence[Line]) -> None:
         self.single: dict[str, Counter[str]] = {}
-        self.pair: dict[tuple[str, str], Counter[str]] = {}
+        self.pair: dict[tuple[str, str, str], Counter[str]] = {}
         for line in lines:
-            if _is_capitals(line.text):
-                continue
-            previous: str | None = None
-            start = True
             words = self._WORD.findall(line.text)
             for k, word in enumerate(words):
-                if word in ".!?:;":
-                    start, previous = True, None
-                    continue
-                around = words[max(0, k - 1) : k] + words[k + 1 : k + 2]
-                if _shouted(word) and any(_shouted(w) for w in around):
-                    start, previous = False, None  # a run of capitals says nothing about how a word is written
-                    continue
-                if not start:
-                    self.single.setdefault(word.lower(), Counter())[word] += 1
-                    if previous is not None:
-                        self.pair.setdefault((previous.lower(), word.lower()), Counter())[word] += 1
-                start, previous = False, word
+                if word in ".!?:;" or _shouted(word):
+                    continue  # capitals say nothing about how a word is written
+                if k == 0 or words[k - 1] in ".!?:;" or _shouted(words[k - 1]):
+                    continue  # nor does the first word of a sentence, or of a definition after its term
+                low = word.lower()
+                self.single.setdefault(low, Counter())[word] += 1
+                before, after = words[k - 1], words[k + 1] if k + 1 < len(words) else "."
+                if before not in ".!?:;" and not _shouted(before):
+                    self.pair.setdefault(("after", before.lower(), low), Counter())[word] += 1
+                if after not in ".!?:;" and not _shouted(after):
+                    self.pair.setdefault(("before", after.lower(), low), Counter())[word] += 1
 
     def restore(self, title: str) -> str:
+        words = title.split(" ")
         out = []
-        previous = ""
-        for k, word in enumerate(title.split(" ")):
+        for k, word in enumerate(words):
             low = word.lower()
-            if re.fullmatch(r"[IVXLC]{2,}[.,]?", word) or re.search(r"[\d/]", word):
-                out.append(word)  # a Roman numeral, a document number: as printed
-            else:
-                written = self._written(previous.lower(), low)
-                if k == 0:
-                    written = written if written.isupper() and len(written) > 1 else low[:1].upper() + low[1:]
-                out.append(written)
-            previous = word
+            if re.fullmatch(r"[IVXLC]{2,}[.,]?", word) or re.search(r"[\d/]", word) or _acronym(word):
+                out.append(word)  # a Roman numeral, a document number, an abbreviation: as printed
+                continue
+            key = low.strip(",.;:()")
+            before = words[k - 1].lower().strip(",.;:()") if k else ""
+            after = words[k + 1].lower().strip(",.;:()") if k + 1 < len(words) else ""
+            written = low
+            evidence_in_order = (
+                (self.pair.get(("after", before, key)), 0.5),
+                (self.pair.get(("before", after, key)), 0.5),
+                (self.single.get(key), 0.6),
+            )
+            for evidence, share in evidence_in_order:
+                if evidence:
+                    form, count = evidence.most_common(1)[0]
+                    if count / sum(evidence.values()) >= share:
+                        written = low.replace(key, form)
+                    break
+            if k == 0:
+                written = written[:1].upper() + written[1:]
+            out.append(written)
         return " ".join(out)
-
-    def _written(self, previous: str, low: str) -> str:
-        key = low.strip(",.;:")
-        pair = self.pair.get((previous.strip(",.;:"), key))
-        single = self.single.get(key)
-        for seen, share in ((pair, 0.5), (single, 0.6)):
-            if seen:
-                form, count = seen.most_common(1)[0]
-                if count / sum(seen.values()) >= share:
-                    return low.replace(key, form)
-        return low
 
 
 # -- Q&A ------------------------------------------------------------------------------------------------------
@@ -467,8 +475,10 @@ def _term_colon(line: Line, text: str) -> re.Match[str] | None:
     if _QUESTION_MARK.match(text) or _ASK.match(text) or _ANSWER.match(text) or text.endswith("?"):
         return None
     m = _TERM_COLON.match(text)
-    if not m or len(m["term"].split()) > 10 or m["term"].lower().startswith(("ví dụ", "chú ý", "lưu ý")):
+    if not m or len(m["term"].split()) > 14 or m["term"].lower().startswith(("ví dụ", "chú ý", "lưu ý")):
         return None
+    if len(m["term"].split()) > 1 and _LEADS_IN.search(m["term"]):
+        return None  # "Các văn kiện gồm: ..." introduces a list; it is not a term
     return m
 
 
@@ -491,7 +501,7 @@ def _glossary_style(lines: Sequence[Line]) -> str:
             counts["colon-bold"] += 1
         elif m:
             counts["colon"] += 1
-        if i and (m := _TERM_DASH.match(text)) and _is_capitals(m["term"]) and len(m["term"].split()) <= 10:
+        if i and (m := _TERM_DASH.match(text)) and _is_capitals(m["term"]) and len(m["term"].split()) <= 14:
             counts["dash"] += 1
         if nxt is None or nxt.table:
             continue
@@ -529,7 +539,7 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
             return (colon["term"], colon["definition"]) if colon else None
         if style == "dash":
             dash = _TERM_DASH.match(text) if i else None
-            ok = dash and _is_capitals(dash["term"]) and len(dash["term"].split()) <= 10
+            ok = dash and _is_capitals(dash["term"]) and len(dash["term"].split()) <= 14
             return (dash["term"], dash["definition"]) if dash and ok else None
         if nxt is None or nxt.table or not _short(text):
             return None
