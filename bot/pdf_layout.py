@@ -227,7 +227,7 @@ def _remove_running(
                 edges.setdefault((zone, _key(row)), []).append((p, row))
     many = max(2, math.ceil(0.3 * len(pages)))
     gone: set[int] = set()
-    for (_, key), seen in edges.items():
+    for seen in edges.values():
         pages_seen = {p for p, _ in seen}
         steady = len({round(r.top) for _, r in seen}) <= 2 and all(_apart(pages[p], r, pitch) for p, r in seen)
         structural = bool(_MARKER.match(seen[0][1].text))

@@ -90,16 +90,21 @@ class Style:
     mirror: bool = False
 
 
+QA_HEADER = "TÀI LIỆU HỎI - ĐÁP NGHỊ QUYẾT ĐẠI HỘI XIV"
+CELL_HEADER = "Đảng bộ xã - Tài liệu sinh hoạt chi bộ"
+TERMS_HEADER = "Thuật ngữ Nghị quyết Đại hội XIV"
+
 QA_STYLES = (
     Style(
-        "pdf-a5-cau-dam", "qa", header=("TÀI LIỆU HỎI - ĐÁP NGHỊ QUYẾT ĐẠI HỘI XIV", "TÀI LIỆU HỎI - ĐÁP NGHỊ QUYẾT ĐẠI HỘI XIV"),
+        "pdf-a5-cau-dam", "qa", header=(QA_HEADER, QA_HEADER),
         marker="cau", answer_label="Trả lời:", heading="phan-two-lines", hyphenate=True, bullets=True,
         gap_at=(1, 2), repeat_at=(2, 4), mirror=True,
     ),
     Style(
         "pdf-a4-cau-hoi", "qa", page="A4", family="Sans", size=11.5, indent=0.0, gap=2.5,
-        header=("Hỏi - đáp Nghị quyết Đại hội XIV    {n}", "{n}    Ban Tuyên giáo và Dân vận"), footer="Lưu hành nội bộ",
-        page_number="none", marker="cau-hoi", answer_label="Trả lời:", restart=False, heading="roman",
+        header=("Hỏi - đáp Nghị quyết Đại hội XIV    {n}", "{n}    Ban Tuyên giáo và Dân vận"),
+        footer="Lưu hành nội bộ", page_number="none", marker="cau-hoi", answer_label="Trả lời:",
+        restart=False, heading="roman",
         heading_size=11.5, table=True, gap_at=(2, 3), split_paragraphs=True,
     ),
     Style(
@@ -107,11 +112,14 @@ QA_STYLES = (
         marker="hoi-dap", heading="chuong", heading_size=13.0, bullets=True, mirror=True,
     ),
     Style(
-        "pdf-a4-chu-hoa-bang", "qa", page="A4", size=12.0, header=("Đảng bộ xã - Tài liệu sinh hoạt chi bộ", "Đảng bộ xã - Tài liệu sinh hoạt chi bộ"),
+        "pdf-a4-chu-hoa-bang", "qa", page="A4", size=12.0, header=(CELL_HEADER, CELL_HEADER),
         footer="Trang {n}", page_number="none", marker="caps-label", answer_label="Trả lời:", hyphenate=True,
         table=True, repeat_at=(0, 3),
     ),
-    Style("docx-cau-dam", "qa", fmt="docx", marker="cau", answer_label="Trả lời:", table=True, bullets=True, gap_at=(3, 1)),
+    Style(
+        "docx-cau-dam", "qa", fmt="docx", marker="cau", answer_label="Trả lời:", table=True, bullets=True,
+        gap_at=(3, 1),
+    ),
     Style("docx-dam", "qa", fmt="docx", marker="bold", heading="phan"),
 )  # fmt: skip
 
@@ -124,9 +132,12 @@ GLOSSARY_STYLES = (
         "pdf-a4-hai-cham", "glossary", page="A4", family="Sans", size=11.0, indent=0.0, gap=2.0, footer="Trang {n}",
         page_number="none", term="colon", heading="roman", heading_size=11.0, hyphenate=True,
     ),
-    Style("pdf-a5-gach", "glossary", justify=False, page_number="top", term="dash", heading="chuong", heading_size=13.0),
     Style(
-        "pdf-a4-danh-so", "glossary", page="A4", size=12.0, header=("Thuật ngữ Nghị quyết Đại hội XIV", "Thuật ngữ Nghị quyết Đại hội XIV"),
+        "pdf-a5-gach", "glossary", justify=False, page_number="top", term="dash", heading="chuong",
+        heading_size=13.0,
+    ),
+    Style(
+        "pdf-a4-danh-so", "glossary", page="A4", size=12.0, header=(TERMS_HEADER, TERMS_HEADER),
         term="numbered", gap_at=(1, 2), repeat_at=(3, 2), split_paragraphs=True,
     ),
     Style("docx-dam-hoa", "glossary", fmt="docx", term="bold-caps", split_paragraphs=True),
