@@ -91,7 +91,7 @@ def read_pdf(content: bytes) -> PdfText:
         return result
     pitch = _pitch(pages)
     _remove_running(pages, sizes, pitch, result)
-    result.paragraphs = _paragraphs(pages, pitch)
+    result.paragraphs = _paragraphs(pages, pitch, [w for w, _ in sizes])
     return result
 
 
@@ -269,12 +269,19 @@ class _Frame:
     right: float
 
 
-def _frames(pages: Sequence[Sequence[_Row]], body: float) -> list[_Frame]:
-    """The text block of each page: odd and even pages of a booklet may have mirrored margins."""
+def _frames(pages: Sequence[Sequence[_Row]], body: float, widths: Sequence[float]) -> list[_Frame]:
+    """The text block of each page: odd and even pages of a booklet may have mirrored margins. Where few lines
+    reach the right edge (ragged text, a short document) the margin is taken to be as wide as the left one."""
     own: list[_Frame | None] = []
+    full = lines = 0
     for rows in pages:
         text = [r for r in rows if not r.table and abs(r.size - body) < 0.5]
         own.append(_Frame(min(r.x0 for r in text), max(r.x1 for r in text)) if len(text) >= 3 else None)
+        if text:
+            right = max(r.x1 for r in text)
+            full += sum(r.x1 >= right - 2 for r in text)
+            lines += len(text)
+    ragged = full < 0.2 * lines
     frames = []
     for p, frame in enumerate(own):
         same = [f for q, f in enumerate(own) if f is not None and q % 2 == p % 2] or [f for f in own if f] or []
@@ -283,14 +290,16 @@ def _frames(pages: Sequence[Sequence[_Row]], body: float) -> list[_Frame]:
         else:
             rows = pages[p]
             typical = _Frame(min((r.x0 for r in rows), default=0), max((r.x1 for r in rows), default=0))
-        frames.append(_Frame(min(typical.left, frame.left) if frame else typical.left, typical.right))
+        left = min(typical.left, frame.left) if frame else typical.left
+        right = max(typical.right, widths[p] - left) if ragged else typical.right
+        frames.append(_Frame(left, right))
     return frames
 
 
-def _paragraphs(pages: Sequence[Sequence[_Row]], pitch: float) -> list[Paragraph]:
+def _paragraphs(pages: Sequence[Sequence[_Row]], pitch: float, widths: Sequence[float]) -> list[Paragraph]:
     sizes = Counter(round(r.size * 2) / 2 for rows in pages for r in rows if not r.table for _ in r.text)
     body = sizes.most_common(1)[0][0] if sizes else 11.0
-    frames = _frames(pages, body)
+    frames = _frames(pages, body, widths)
     groups: list[list[_Row]] = []
     previous: _Row | None = None
     for p, rows in enumerate(pages):

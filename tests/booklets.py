@@ -277,7 +277,7 @@ class _Pdf:
     def __init__(self, style: Style, fonts: Path) -> None:
         from fpdf import FPDF
 
-        pdf = FPDF(format=style.page, unit="mm")
+        pdf = FPDF(format=(148, 210) if style.page == "A5" else (210, 297), unit="mm")
         pdf.set_auto_page_break(False)
         pdf.set_compression(True)
         for face, suffix in (("", ""), ("B", "-Bold")):

@@ -240,8 +240,11 @@ def _section(line: Line) -> str | None:
     return None
 
 
-def _merge_heading(previous: str | None, text: str) -> str:
-    """A heading printed over two lines ("PHẦN II" then "NỘI DUNG CƠ BẢN") is one heading."""
+def _merge_heading(previous: str | None, text: str) -> str | None:
+    """A heading printed over two lines ("PHẦN II" then "NỘI DUNG CƠ BẢN") is one heading; a foreword or a
+    table of contents is no part."""
+    if text.lower().strip(" .:") in _FRONT_MATTER:
+        return None
     if previous and (m := _SECTION.match(previous)) and len(previous) - m.end() < 4:
         return f"{previous} {text}" if previous.endswith((".", ":")) else f"{previous}. {text}"
     return text
@@ -419,7 +422,7 @@ def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list
         between = current is None or current.in_body
         if between and (section == "strong" or (section == "weak" and current is not None and next_is_question(i))):
             part = _merge_heading(part if heading_open else None, text)
-            heading_open = True
+            heading_open = part is not None
             continue
         heading_open = False
         if m := _QUESTION_MARK.match(text):
@@ -570,7 +573,7 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
         after_is_term = following is not None and term_at(following) is not None
         if section == "strong" or (section == "weak" and (current is None or after_is_term)):
             part = _merge_heading(part if heading_open else None, line.text)
-            heading_open = True
+            heading_open = part is not None
             continue
         heading_open = False
         if current is None:
