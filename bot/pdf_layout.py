@@ -237,12 +237,25 @@ def _remove_running(
                 result.page_numbers += len(seen)
             else:
                 result.running.append(re.sub(r"^\d+\s+|\s+\d+$", "", seen[0][1].text))
-    for rows in pages:
+    body = _body_size(pages)
+    for p, rows in enumerate(pages):
+        height = sizes[p][1]
         for row in rows[:2] + rows[-2:]:
-            if id(row) not in gone and PAGE_NUMBER.match(row.text) and not row.table and _apart(rows, row, pitch):
+            if id(row) in gone or row.table or not _apart(rows, row, pitch):
+                continue
+            if PAGE_NUMBER.match(row.text):
                 gone.add(id(row))
                 result.page_numbers += 1
+            elif (row.top < 0.08 * height or row.bottom > 0.92 * height) and row.size < 0.9 * body:
+                gone.add(id(row))  # small print in the margin, apart from the text: a header or footer of one page
+                if row.text not in result.running:
+                    result.running.append(row.text)
         rows[:] = [r for r in rows if id(r) not in gone]
+
+
+def _body_size(pages: Sequence[Sequence[_Row]]) -> float:
+    sizes = Counter(round(r.size * 2) / 2 for rows in pages for r in rows if not r.table for _ in r.text)
+    return sizes.most_common(1)[0][0] if sizes else 11.0
 
 
 def _apart(rows: Sequence[_Row], row: _Row, pitch: float) -> bool:
@@ -297,8 +310,7 @@ def _frames(pages: Sequence[Sequence[_Row]], body: float, widths: Sequence[float
 
 
 def _paragraphs(pages: Sequence[Sequence[_Row]], pitch: float, widths: Sequence[float]) -> list[Paragraph]:
-    sizes = Counter(round(r.size * 2) / 2 for rows in pages for r in rows if not r.table for _ in r.text)
-    body = sizes.most_common(1)[0][0] if sizes else 11.0
+    body = _body_size(pages)
     frames = _frames(pages, body, widths)
     groups: list[list[_Row]] = []
     previous: _Row | None = None

@@ -199,18 +199,17 @@ def _layout(style: Style, parts: Sequence[Sequence[Entry]]) -> tuple[list[_Part]
     noun = "Câu" if style.kind == "qa" else "Thuật ngữ số"
     for p, entries in enumerate(parts):
         heading = _heading(style, p)
-        part_label = _part_label(style, p)
+        # The summary names the part when numbering starts again in each part (and there are parts).
+        where = f" ({_part_label(style, p)})" if style.restart and len(parts) > 1 else ""
         items = []
         number = 0 if style.restart else counter
         for k, entry in enumerate(entries):
             number += 1
             if style.gap_at == (p, k):
                 number += 1
-                where = f" ({part_label})" if style.restart else ""
                 numbering.append(f"{noun} {number - 1} không tìm thấy{where}.")
             if style.repeat_at == (p, k):
                 number -= 1
-                where = f" ({part_label})" if style.restart else ""
                 numbering.append(f"{noun} {number} xuất hiện hai lần{where}.")
             text = " ".join(entry.text.split())
             paragraphs = _bullets(text) if style.bullets else [text]

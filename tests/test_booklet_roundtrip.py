@@ -151,3 +151,16 @@ def test_the_command_line_prints_the_summary(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "Đã nhận ra 68 câu hỏi - đáp." in proc.stderr and "Câu 2 không tìm thấy (Phần IV)." in proc.stderr
+
+
+HELDOUT = ROOT / "tests" / "data" / "heldout" / "booklet"
+
+
+@pytest.mark.skipif(not (HELDOUT / "qa").is_dir() and not (HELDOUT / "glossary").is_dir(),
+                    reason=f"no held-out booklet content at {HELDOUT} (qa/, glossary/) yet")  # fmt: skip
+def test_a_booklet_written_apart_comes_back_whole() -> None:
+    styles = [s for s in STYLES if s.fmt == "docx" or FONTS is not None]
+    for booklet in booklets(HELDOUT, styles):
+        trip = round_trip(booklet, import_with_bot)
+        assert trip.intact >= 0.98 * trip.expected, f"{booklet.style}: {trip.intact}/{trip.expected}"
+        assert not trip.dirty and not trip.unreported, f"{booklet.style}: {trip.dirty} {trip.unreported}"

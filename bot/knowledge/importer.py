@@ -31,7 +31,7 @@ from bot.text.normalize import fold
 ImportKind = Literal["qa", "glossary"]
 
 _QUESTION_MARK = re.compile(r"^(?:câu\s*hỏi|câu)\s*(?:số\s*)?(\d{1,4})\s*[:.)\-–]\s*(.*)$", re.I)
-_ASK = re.compile(r"^hỏi\s*[:.\-–]\s*(?!đáp\b)(.*)$", re.I)  # not the title "Hỏi - đáp ..."
+_ASK = re.compile(r"^hỏi\s*[:.\-–](?!\s*đáp\b)\s*(.*)$", re.I)  # not the title "Hỏi - đáp ..."
 _ANSWER = re.compile(r"^(?:trả\s*lời|đáp|tl)\s*[:.\-–]\s*(.*)$", re.I)
 _EMBEDDED_ANSWER = re.compile(r"(?<=[?.])\s+(?=(?:trả\s*lời|đáp)\s*:)", re.I)
 _NUMBERED_QUESTION = re.compile(r"^(\d{1,4})\s*[.)]\s+(.+\?)$")
