@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.dialogue.booklets import preview
 from bot.documents import DocumentError, read_document, read_structure
 from bot.knowledge.importer import import_booklet
 from bot.messages import vi_import as vm
@@ -63,6 +64,11 @@ def test_the_pdf_summary_tells_what_was_taken_out_and_where_entries_are() -> Non
     second = next(e for e in entries if e["ref"].startswith("Phần II"))
     assert second["ref"] == "Phần II, Câu 1" and second["tags"] == ["phan-ii-noi-dung-co-ban-cua-nghi"]
     assert all("PHẦN" not in e["answer"] for e in entries)
+    shown = preview(import_booklet(reading.lines, "qa", "Thử", notes=reading.notes), booklet.filename)
+    assert "tôi nhận ra 68 câu hỏi - đáp" in shown and "Câu 3 không tìm thấy (Phần II)." in shown
+    assert "Đã bỏ đầu trang, chân trang lặp lại" in shown and shown.endswith(
+        "Đưa vào nội dung để mọi chi bộ hỏi được ngay?"
+    )
 
 
 @pytest.mark.skipif(FONTS is None, reason=NO_FONT)

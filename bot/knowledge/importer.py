@@ -94,12 +94,11 @@ class ImportResult:
         elif self.kind == "glossary" and self.entries:
             lines.append(vm.CAPITALS_KEPT)
         lines += self.notes
-        skipped = [vm.NOT_PLACED.format(where=where, text=text[:80]) for where, text in self.skipped]
-        if limit is not None and len(skipped) > limit:
-            skipped = [*skipped[:limit], vm.MORE.format(count=len(skipped) - limit)]
-        lines += skipped
-        lines.extend(self.problems)
-        return lines
+        left_out = [vm.NOT_PLACED.format(where=where, text=text[:80]) for where, text in self.skipped]
+        left_out += self.problems
+        if limit is not None and len(left_out) > limit:
+            left_out = [*left_out[:limit], vm.MORE.format(count=len(left_out) - limit)]
+        return lines + left_out
 
 
 class _Dumper(yaml.SafeDumper):
