@@ -181,19 +181,27 @@ def content_import(
     prefix: Annotated[str, typer.Option("--prefix", help="Tiền tố cho mã mục, ví dụ hd14.")] = "",
 ) -> None:
     """Chuyển tài liệu hỏi - đáp / thuật ngữ thành nội dung; báo những dòng chưa đọc được."""
-    from bot.documents import read_lines
+    from bot.documents import read_structure
     from bot.knowledge.importer import check_output, import_booklet
 
     if kind not in ("qa", "glossary"):
         typer.echo("--kind phải là qa hoặc glossary.", err=True)
         raise typer.Exit(1)
-    lines = _read_or_exit(file, read_lines)
+    reading = _read_or_exit(file, read_structure)
+    lines = reading.lines
     title = next((ln.text for ln in lines if len(ln.text) > 10), file.stem)
     if len(lines) > 500 and sys.stderr.isatty():
         with typer.progressbar(length=len(lines), label="Đang đọc", file=sys.stderr) as bar:
-            result = import_booklet(lines, kind, source or title, prefix=prefix, progress=lambda i: bar.update(1))  # type: ignore[arg-type]
+            result = import_booklet(
+                lines,
+                kind,  # type: ignore[arg-type]
+                source or title,
+                prefix=prefix,
+                progress=lambda i: bar.update(1),
+                notes=reading.notes,
+            )
     else:
-        result = import_booklet(lines, kind, source or title, prefix=prefix)  # type: ignore[arg-type]
+        result = import_booklet(lines, kind, source or title, prefix=prefix, notes=reading.notes)  # type: ignore[arg-type]
     for line in result.summary():
         typer.echo(line, err=True)
     problems = check_output(result)

@@ -10,8 +10,12 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from bot.messages import vi_import as vm
+from bot.pdf_layout import PdfError, PdfText, plain_text, read_pdf
 
 KINDS = (".txt", ".md", ".docx", ".pdf")
 
@@ -32,7 +36,7 @@ def read_document(filename: str, content: bytes) -> str:
         raise DocumentError(f"Tôi chưa đọc được tệp {suffix or 'không có đuôi'}; tôi đọc được .docx, .pdf, .txt, .md.")
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise DocumentError("Tệp không có chữ nào đọc được (có thể là bản quét ảnh).")
+        raise DocumentError(vm.SCANNED_PDF if suffix == ".pdf" else "Tệp không có chữ nào đọc được.")
     return text
 
 
@@ -71,69 +75,155 @@ def _docx(content: bytes) -> str:
 
 
 def _pdf(content: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    return plain_text(_pdf_layout(content).paragraphs)
 
+
+def _pdf_layout(content: bytes) -> PdfText:
     try:
-        reader = PdfReader(io.BytesIO(content))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, OSError, KeyError) as exc:
+        layout = read_pdf(content)
+    except PdfError as exc:
         raise DocumentError("Tệp PDF này bị hỏng hoặc không đọc được.") from exc
-    return "\n\n".join(pages)
+    if layout.pages and not layout.paragraphs:
+        raise DocumentError(vm.SCANNED_PDF)
+    return layout
 
 
 @dataclass(frozen=True)
 class Line:
-    """A line (a paragraph in Word) with its number in the document and whether it is set in bold."""
+    """A paragraph (a line in a text file) with where it stands and how it is set: bold, a heading (larger type,
+    a heading style, "#" in Markdown), a table row flattened to "ô | ô"."""
 
     number: int
     text: str
     bold: bool = False
+    page: int = 0  # 0: the format has no pages
+    row: int = 0  # the printed line on that page
+    heading: bool = False
+    table: bool = False
+    lead_bold: str = ""  # the bold words a paragraph starts with when the rest is not bold ("**Thuật ngữ:** ...")
+    paragraph: bool = False  # the source marks whole paragraphs (Word, PDF), so lines never need joining
+
+    @property
+    def where(self) -> str:
+        return vm.where(self.number, self.page, self.row)
+
+
+@dataclass
+class Reading:
+    """The lines of a document and what was left out on the way, in sentences for the person importing."""
+
+    lines: list[Line]
+    notes: list[str] = field(default_factory=list)
 
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?\s*(?:[-–]\s*)?$", re.I)
+_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 
 
 def read_lines(filename: str, content: bytes) -> list[Line]:
-    """The document's lines with bold marked where the format says so (Word runs, Markdown ``**``), without
-    page numbers and without the running headers and footers a PDF repeats on every page."""
+    """The document's lines with bold marked where the format says so (Word runs, Markdown ``**``, PDF fonts),
+    without page numbers and without the running headers and footers a PDF repeats on every page."""
+    return read_structure(filename, content).lines
+
+
+def read_structure(filename: str, content: bytes) -> Reading:
     suffix = Path(filename).suffix.lower()
-    if suffix == ".docx":
+    notes: list[str] = []
+    if suffix == ".pdf":
+        layout = _pdf_layout(content)
+        lines = [
+            Line(i, p.text, p.bold, p.page, p.row, p.size >= 1.12 and not p.table, p.table, p.lead_bold, True)
+            for i, p in enumerate(layout.paragraphs, 1)
+        ]
+        notes = vm.pdf_notes(layout.pages, layout.running, layout.page_numbers, layout.pages_without_text)
+    elif suffix == ".docx":
         lines = _docx_lines(content)
     else:
-        text = read_document(filename, content)
-        lines = []
-        for i, raw in enumerate(text.split("\n"), 1):
-            line = raw.strip()
-            bold = False
-            if suffix == ".md":
-                line = re.sub(r"^#+\s*", "", line)
-                if len(line) > 4 and line.startswith("**") and line.endswith("**"):
-                    line, bold = line[2:-2].strip(), True
-            lines.append(Line(i, line, bold))
-    lines = [ln for ln in lines if ln.text and not _PAGE_NUMBER.match(ln.text)]
-    if suffix == ".pdf":
-        counts: dict[str, int] = {}
-        for ln in lines:
-            counts[ln.text] = counts.get(ln.text, 0) + 1
-        pages = content.count(b"/Type /Page") or content.count(b"/Type/Page") or 1
-        repeated = {t for t, n in counts.items() if n >= 3 and n >= pages // 2 and len(t) < 100}
-        lines = [ln for ln in lines if ln.text not in repeated]
-    return [Line(ln.number, unicodedata.normalize("NFC", " ".join(ln.text.split())), ln.bold) for ln in lines]
+        lines = _text_lines(read_document(filename, content), markdown=suffix == ".md")
+    lines = [ln for ln in lines if ln.text and not (_PAGE_NUMBER.match(ln.text) and not ln.table)]
+    return Reading([replace(ln, text=unicodedata.normalize("NFC", " ".join(ln.text.split()))) for ln in lines], notes)
+
+
+def _text_lines(text: str, *, markdown: bool) -> list[Line]:
+    lines = []
+    for i, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        bold = heading = table = False
+        lead = ""
+        if markdown:
+            if _MD_TABLE_RULE.match(line):
+                continue
+            if line.startswith("|") and line.endswith("|") and len(line) > 2:
+                line, table = " | ".join(c.strip() for c in line[1:-1].split("|") if c.strip()), True
+            if m := re.match(r"^#+\s*", line):
+                line, heading = line[m.end() :], True
+            if len(line) > 4 and line.startswith("**") and line.endswith("**") and line.count("**") == 2:
+                line, bold = line[2:-2].strip(), True
+            elif m := re.match(r"^\*\*([^*]+)\*\*\s*(.*)$", line):
+                lead, line = m[1].strip(), f"{m[1].strip()} {m[2]}".strip()
+            line = re.sub(r"\*\*([^*]+)\*\*", r"\1", line)
+        lines.append(Line(i, line, bold, heading=heading, table=table, lead_bold=lead))
+    return lines
 
 
 def _docx_lines(content: bytes) -> list[Line]:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     try:
         document = Document(io.BytesIO(content))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise DocumentError("Tệp Word này bị hỏng hoặc không phải .docx.") from exc
-    lines = []
-    for i, paragraph in enumerate(document.paragraphs, 1):
-        runs = [r for r in paragraph.runs if r.text.strip()]
-        style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
-        bold = bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
-        lines.append(Line(i, paragraph.text, bold))
+    from docx.enum.style import WD_STYLE_TYPE
+
+    # Looking a paragraph's style up through python-docx reads every style each time: once is enough.
+    styles = {s.style_id: s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    lines: list[Line] = []
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = Paragraph(block, document)
+            style = styles.get(block.style, default) if block.style else default
+            text, bold, lead = _docx_runs(paragraph, style)
+            name = style.name.lower() if style is not None and style.name else ""
+            heading = name.startswith(("heading", "title", "tiêu đề")) or _outline_level(block)
+            lines.append(Line(len(lines) + 1, text, bold, heading=heading, lead_bold=lead, paragraph=True))
+        elif tag == "tbl":
+            for row in Table(block, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    text = " ".join(cell.text.split())
+                    if text and (not cells or cells[-1] != text):  # a merged cell is listed once per column
+                        cells.append(text)
+                if cells:
+                    lines.append(Line(len(lines) + 1, " | ".join(cells), table=True, paragraph=True))
     return lines
+
+
+def _outline_level(block: Any) -> bool:
+    return any(el.tag.endswith("}outlineLvl") for el in block.iter())
+
+
+def _docx_runs(paragraph: Any, style: Any) -> tuple[str, bool, str]:
+    """The paragraph's text, whether all of it is bold, and the bold words it starts with otherwise."""
+    style_bold = False
+    while style is not None:
+        if style.font.bold is not None:
+            style_bold = bool(style.font.bold)
+            break
+        style = style.base_style
+    runs = [(r.text, r.bold if r.bold is not None else style_bold) for r in paragraph.runs]
+    inked = [(t, b) for t, b in runs if t.strip()]
+    bold = bool(inked) and all(b for _, b in inked)
+    lead = ""
+    if inked and inked[0][1] and not bold:
+        lead_parts = []
+        for text, b in runs:
+            if text.strip() and not b:
+                break
+            lead_parts.append(text)
+        lead = " ".join("".join(lead_parts).split())
+    return paragraph.text, bold, lead

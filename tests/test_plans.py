@@ -217,3 +217,30 @@ def test_unreadable_files_get_a_clear_message() -> None:
         read_document("ke-hoach.pdf", b"%PDF-1.4 garbage")
     with pytest.raises(DocumentError, match=r"\.xls"):
         read_document("ke-hoach.xls", b"x")
+
+
+def test_a_time_written_after_its_date() -> None:
+    (action,) = extract_actions("Đảng viên vắng học bù vào sáng thứ Bảy, ngày 09/5/2026, bắt đầu lúc 7h30.")
+    assert (action.date, action.time, action.kind) == (date(2026, 5, 9), time(7, 30), "conference")
+    (action,) = extract_actions("Hội nghị tổ chức ngày 12/5/2026, khai mạc lúc 8 giờ 00 tại hội trường.")
+    assert (action.date, action.time) == (date(2026, 5, 12), time(8, 0))
+
+
+@pytest.mark.parametrize("plan", sorted(p.stem for p in PLANS.glob("*.txt")))
+def test_a_typeset_pdf_plan_reads_like_its_text(plan: str) -> None:
+    """Justified, hyphenated, a running header and page numbers on every page: the same actions as the text."""
+    from tests.booklets import Style, _Pdf, font_dir
+
+    fonts = font_dir()
+    if fonts is None:
+        pytest.skip("no DejaVu fonts under /usr/share/fonts to typeset a Vietnamese PDF")
+    text = (PLANS / f"{plan}.txt").read_text(encoding="utf-8")
+    header = "ĐẢNG CỘNG SẢN VIỆT NAM - KẾ HOẠCH HỌC TẬP NGHỊ QUYẾT"
+    doc = _Pdf(Style("plan", "qa", page="A4", size=12.0, header=(header, header), hyphenate=True), fonts)
+    for line in text.splitlines():
+        if line.strip():
+            doc.paragraph([(line, False)])
+    from_pdf = extract_actions(read_document(f"{plan}.pdf", doc.finish()))
+    from_text = extract_actions(text)
+    assert [(a.date, a.time, a.kind) for a in from_pdf] == [(a.date, a.time, a.kind) for a in from_text]
+    assert not any(header in a.text or header in a.title for a in from_pdf)

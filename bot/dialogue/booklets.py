@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Context, Feature
-from bot.documents import DocumentError, read_lines
+from bot.documents import DocumentError, read_structure
 from bot.knowledge.importer import ImportResult, check_output, import_booklet, slug
 
 BOOKLET_FILES = (".docx", ".pdf", ".md", ".txt")
@@ -34,10 +34,7 @@ def preview(result: ImportResult, filename: str) -> str:
     lines += [f"• {e[title][:100]}" for e in first]
     if len(result.entries) > 3:
         lines.append(f"• … và {len(result.entries) - 3} mục nữa.")
-    notes = [f"Dòng {n}: “{t[:60]}”" for n, t in result.skipped[:5]] + result.problems[:5]
-    if notes:
-        lines.append(f"Chưa đọc được ({len(result.skipped) + len(result.problems)}):")
-        lines += notes
+    lines += result.summary(limit=5)[1:]  # by part, numbering, what was left out: the same as the command line
     lines.append(f"Nguồn sẽ ghi: {result.source}")
     lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
     return "\n".join(lines)
@@ -57,12 +54,15 @@ class BookletsFeature:
         if not attachment.filename.lower().endswith(BOOKLET_FILES) or ctx.actor is None or ctx.actor.role != "admin":
             return None
         try:
-            lines = read_lines(attachment.filename, attachment.content)
+            reading = read_structure(attachment.filename, attachment.content)
         except DocumentError as exc:
             return Outcome([Reply(str(exc))])
+        lines = reading.lines
         source = next((ln.text for ln in lines if len(ln.text) > 10), Path(attachment.filename).stem)
         prefix = slug(Path(attachment.filename).stem, 4)
-        results = [import_booklet(lines, kind, source, prefix=prefix) for kind in ("qa", "glossary")]
+        results = [
+            import_booklet(lines, kind, source, prefix=prefix, notes=reading.notes) for kind in ("qa", "glossary")
+        ]
         # A Q&A booklet also has "x: y" lines a glossary reading would take; Q&A wins when it found enough.
         best = results[0] if len(results[0].entries) >= MIN_ENTRIES else results[1]
         if len(best.entries) < MIN_ENTRIES:

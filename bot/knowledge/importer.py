@@ -2,33 +2,49 @@
 
 Layouts recognised for Q&A: "Câu 1: ...", "Câu hỏi 1. ...", "Hỏi: ..." / "Đáp: ..." or "Trả lời: ...", a
 numbered question ending with "?", a bold question paragraph; the answer is what follows until the next
-question. For glossaries: "Thuật ngữ: định nghĩa", "THUẬT NGỮ – định nghĩa", a bold term paragraph followed
-by its explanation. Every line is accounted for: what could not be placed is reported with its line number.
+question, tables flattened to lines. Which of these a booklet uses is decided once for the whole booklet, so a
+bold line or a numbered item inside an answer does not start a question in a booklet of "Câu N." questions.
+For glossaries: "Thuật ngữ: định nghĩa", "THUẬT NGỮ – định nghĩa", a bold or capital term followed by its
+explanation in one or more paragraphs, a numbered list of terms.
+
+Section headings ("PHẦN II. …", "Chương 1", "Mục I", "II. …", a larger line) are not text of any entry: they
+become the entries' ``ref`` (and ``tags`` for Q&A). Numbering is checked per part when it restarts in each
+part. Every line is accounted for: what could not be placed is reported with its page and line.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from bot.documents import Line
+from bot.messages import vi_import as vm
 from bot.text.normalize import fold
 
 ImportKind = Literal["qa", "glossary"]
 
 _QUESTION_MARK = re.compile(r"^(?:câu\s*hỏi|câu)\s*(?:số\s*)?(\d{1,4})\s*[:.)\-–]\s*(.*)$", re.I)
-_ASK = re.compile(r"^hỏi\s*[:.\-–]\s*(.*)$", re.I)
+_ASK = re.compile(r"^hỏi\s*[:.\-–](?!\s*đáp\b)\s*(.*)$", re.I)  # not the title "Hỏi - đáp ..."
 _ANSWER = re.compile(r"^(?:trả\s*lời|đáp|tl)\s*[:.\-–]\s*(.*)$", re.I)
+_EMBEDDED_ANSWER = re.compile(r"(?<=[?.])\s+(?=(?:trả\s*lời|đáp)\s*:)", re.I)
 _NUMBERED_QUESTION = re.compile(r"^(\d{1,4})\s*[.)]\s+(.+\?)$")
+_NUMBER = re.compile(r"^\s*(\d{1,4})\s*[.)]\s+")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,4}|[a-zđ]|[IVXL]{1,5})\s*[.)]\s+", re.I)
 _TERM_COLON = re.compile(r"^(?P<term>[^:.?!]{2,90}?)\s*:\s*(?P<definition>\S.*)$")
 _TERM_DASH = re.compile(r"^(?P<term>[^:.?!]{2,90}?)\s+[–—-]\s+(?P<definition>\S.*)$")  # an upper-case term
+_SECTION = re.compile(
+    r"^(?:(?P<word>phần|chương|mục)\s+(?P<num>thứ\s+[^\s.:,]+|[IVXLC]{1,6}\b|\d{1,3}\b)|(?P<roman>[IVXLC]{1,6})\s*[.)]\s+\S)",
+    re.I,
+)
+_FRONT_MATTER = ("lời nói đầu", "lời giới thiệu", "lời tựa", "mục lục", "phụ lục", "tài liệu tham khảo", "giới thiệu")
+_LEADS_IN = re.compile(r"\b(?:gồm|là|sau|như sau|cụ thể|có|được|về|các|những|và|của|nhằm|để)$", re.I)
 _SENTENCE_END = (".", "?", "!", ":", ";", "…", '"', "”", ")")
 
 
@@ -39,6 +55,11 @@ class _Draft:
     line: int = 0
     ref: str | None = None
     in_body: bool = False
+    where: str = ""
+    number: int | None = None
+    part: str | None = None
+    title_bold: bool = False
+    paragraphs: bool = False  # the source gave whole paragraphs: join them with line breaks
 
 
 @dataclass
@@ -46,21 +67,38 @@ class ImportResult:
     kind: ImportKind
     source: str
     entries: list[dict[str, Any]]
-    skipped: list[tuple[int, str]]  # (line, text) that could not be placed
+    skipped: list[tuple[str, str]]  # (where, text) of what could not be placed
     problems: list[str]  # entries dropped, with why
+    parts: list[tuple[str | None, int]] = field(default_factory=list)  # entries found in each part, in order
+    numbering: list[str] = field(default_factory=list)  # numbers missing or repeated
+    numbered: bool = False
+    capitals: int = 0  # titles printed in capitals and written back in ordinary case
+    notes: list[str] = field(default_factory=list)  # what the reader left out (running headers, page numbers)
 
     def yaml(self) -> str:
         key = "items" if self.kind == "qa" else "terms"
         document = {"source": self.source, key: self.entries}
         return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)
 
-    def summary(self) -> list[str]:
-        noun = "câu hỏi - đáp" if self.kind == "qa" else "thuật ngữ"
-        lines = [f"Đã nhận ra {len(self.entries)} {noun}."]
-        for line, text in self.skipped:
-            lines.append(f"Dòng {line}: chưa xếp được vào mục nào: “{text[:80]}”")
-        lines.extend(self.problems)
-        return lines
+    def summary(self, limit: int | None = None) -> list[str]:
+        """What was found and what was not, truthfully; ``limit`` shortens the list of lines not placed."""
+        lines = [vm.FOUND.format(count=len(self.entries), noun=vm.NOUN[self.kind])]
+        if any(part for part, _ in self.parts):
+            lines.append(vm.BY_PART)
+            lines += [vm.part_line(part, count, self.kind) for part, count in self.parts]
+        lines += self.numbering
+        if self.numbered and not self.numbering:
+            lines.append(vm.NUMBERING_OK)
+        if self.capitals:
+            lines.append(vm.CAPITALS_LOWERED.format(count=self.capitals, unit=vm.UNIT[self.kind]))
+        elif self.kind == "glossary" and self.entries:
+            lines.append(vm.CAPITALS_KEPT)
+        lines += self.notes
+        left_out = [vm.NOT_PLACED.format(where=where, text=text[:80]) for where, text in self.skipped]
+        left_out += self.problems
+        if limit is not None and len(left_out) > limit:
+            left_out = [*left_out[:limit], vm.MORE.format(count=len(left_out) - limit)]
+        return lines + left_out
 
 
 class _Dumper(yaml.SafeDumper):
@@ -115,81 +153,312 @@ def import_booklet(
     *,
     prefix: str = "",
     progress: Callable[[int], None] | None = None,
+    notes: Sequence[str] = (),
 ) -> ImportResult:
+    lines = _split_embedded(lines)
     drafts, skipped = (_qa if kind == "qa" else _glossary)(lines, progress)
+    casing = _Casing(lines)
     entries: list[dict[str, Any]] = []
     problems: list[str] = []
     kept = []
+    capitals = 0
     for d in drafts:
-        title, body = _join(d.title).strip(), _join(d.body)
+        title = " ".join(_join(d.title).split())
+        body = "\n".join(d.body).strip() if d.paragraphs else _join(d.body)
         if kind == "glossary":
             title = title.strip(" :–-")
-            if title.isupper():
-                title = title[0] + title[1:].lower()
+        if _is_capitals(title):
+            title = casing.restore(title)
+            capitals += 1
         if not title or not body:
-            what = "câu hỏi" if kind == "qa" else "thuật ngữ"
-            missing = "câu trả lời" if kind == "qa" else "định nghĩa"
-            problems.append(f"Dòng {d.line}: {what} “{title[:60]}” không có {missing}, bỏ qua.")
+            what, missing = vm.WHAT[kind]
+            where = d.where or vm.where(d.line)
+            problems.append(vm.NO_BODY.format(where=where, what=what, title=title[:60], missing=missing))
             continue
         kept.append((d, title, body))
+    parts: list[tuple[str | None, int]] = []
     for (d, title, body), entry_id in zip(kept, _ids([t for _, t, _ in kept], prefix), strict=True):
         if kind == "qa":
             entry: dict[str, Any] = {"id": entry_id, "question": title, "answer": body}
         else:
             entry = {"id": entry_id, "term": title, "definition": body}
-        entry["ref"] = d.ref or f"dòng {d.line}"
+        place = [_short_part(d.part)] if d.part else []
+        if d.number is not None:
+            place.append(f"Câu {d.number}" if kind == "qa" else f"số {d.number}")
+        entry["ref"] = ", ".join(place) or d.ref or f"dòng {d.line}"
+        if kind == "qa" and d.part:
+            entry["tags"] = [slug(d.part, 8)]
         entries.append(entry)
-    return ImportResult(kind, source, entries, skipped, problems)
+        if parts and parts[-1][0] == d.part:
+            parts[-1] = (d.part, parts[-1][1] + 1)
+        else:
+            parts.append((d.part, 1))
+    numbering, numbered = _numbering(drafts, kind)
+    return ImportResult(kind, source, entries, skipped, problems, parts, numbering, numbered, capitals, list(notes))
 
 
-def _looks_like_heading(line: Line) -> bool:
-    text = _NUMBERING.sub("", line.text)
-    return len(text) < 120 and (text.isupper() or line.bold) and not text.endswith("?")
+def _split_embedded(lines: list[Line]) -> list[Line]:
+    """A question and its "Trả lời:" printed in one paragraph become two lines."""
+    out: list[Line] = []
+    for line in lines:
+        pieces = _EMBEDDED_ANSWER.split(line.text)
+        if len(pieces) == 1:
+            out.append(line)
+            continue
+        out += [replace(line, text=p.strip(), bold=line.bold and i == 0) for i, p in enumerate(pieces) if p.strip()]
+    return out
 
 
-def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[int, str]]]:
+# -- structure: sections, numbering, capitals ----------------------------------------------------------------
+
+
+def _is_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and text.isupper()
+
+
+def _section(line: Line) -> str | None:
+    """How strongly a line reads as a section heading: "strong" (a heading whatever follows), "weak" (a heading
+    only when a question or the end follows it), or None."""
+    text = line.text
+    if line.table or len(text) > 150 or text.endswith("?"):
+        return None
+    folded = text.lower().strip(" .:")
+    if folded in _FRONT_MATTER:
+        return "strong"
+    m = _SECTION.match(text)
+    if m and m["word"]:
+        return "strong"
+    if line.heading:
+        return "strong"
+    rest = _NUMBERING.sub("", text)
+    if m and m["roman"] and (rest.isupper() or line.bold):
+        return "strong"
+    if len(rest) < 120 and (_is_capitals(rest) or line.bold):
+        return "weak"
+    return None
+
+
+def _merge_heading(previous: str | None, text: str) -> str | None:
+    """A heading printed over two lines ("PHẦN II" then "NỘI DUNG CƠ BẢN") is one heading; a foreword or a
+    table of contents is no part."""
+    if text.lower().strip(" .:") in _FRONT_MATTER:
+        return None
+    if previous and (m := _SECTION.match(previous)) and len(previous) - m.end() < 4:
+        return f"{previous} {text}" if previous.endswith((".", ":")) else f"{previous}. {text}"
+    return text
+
+
+def _short_part(part: str) -> str:
+    """ "PHẦN II. NỘI DUNG CƠ BẢN" → "Phần II"; a heading without a number is kept, in ordinary case."""
+    m = _SECTION.match(part)
+    if m and m["word"]:
+        return f"{m['word'][0].upper()}{m['word'][1:].lower()} {m['num']}"
+    if m and m["roman"]:
+        return f"Mục {m['roman'].upper()}"
+    text = part if not part.isupper() else part[0] + part[1:].lower()
+    return text[:60].rstrip(" .:")
+
+
+def _numbering(drafts: Sequence[_Draft], kind: ImportKind) -> tuple[list[str], bool]:
+    """Numbers missing or printed twice, per part when the numbering starts again in each part."""
+    numbered = [d for d in drafts if d.number is not None]
+    if len(numbered) < 2:
+        return [], False
+    groups: list[tuple[str | None, list[int]]] = []
+    for d in numbered:
+        assert d.number is not None
+        if groups and groups[-1][0] == d.part:
+            groups[-1][1].append(d.number)
+        else:
+            groups.append((d.part, [d.number]))
+    restarts = any(numbers[0] == 1 for _, numbers in groups[1:])
+    if not restarts:
+        groups = [(None, [n for _, numbers in groups for n in numbers])]
+    out = []
+    for part, numbers in groups:
+        label = _short_part(part) if part and restarts and len(groups) > 1 else None
+        counts = Counter(numbers)
+        low = 1 if min(numbers) <= 3 else min(numbers)
+        gaps = [n for n in range(low, max(numbers) + 1) if n not in counts]
+        for run in _runs(gaps):
+            out.append(vm.missing(kind, run, label))
+        for n in sorted(counts):
+            if counts[n] > 1:
+                out.append(vm.repeated(kind, n, counts[n], label))
+    return out, True
+
+
+def _runs(numbers: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and runs[-1][-1] == n - 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def _shouted(word: str) -> bool:
+    return len(word) > 1 and word.isupper() and word.isalpha()
+
+
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+
+
+def _acronym(word: str) -> bool:
+    """ "UBND", "HĐND", "MTTQ": capitals that cannot be read as one Vietnamese syllable."""
+    letters = word.strip(",.;:()")
+    return _shouted(letters) and not _SYLLABLE.match(fold(letters))
+
+
+class _Casing:
+    """How the document writes each word where it is not in capitals, to write a capital title back: by the
+    word before it, by the word after it, else by the word alone."""
+
+    _WORD = re.compile(r"[^\W_][\w/-]*|[.!?:;]")
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.single: dict[str, Counter[str]] = {}
+        self.pair: dict[tuple[str, str, str], Counter[str]] = {}
+        for line in lines:
+            words = self._WORD.findall(line.text)
+            for k, word in enumerate(words):
+                if word in ".!?:;" or _shouted(word):
+                    continue  # capitals say nothing about how a word is written
+                if k == 0 or words[k - 1] in ".!?:;" or _shouted(words[k - 1]):
+                    continue  # nor does the first word of a sentence, or of a definition after its term
+                low = word.lower()
+                self.single.setdefault(low, Counter())[word] += 1
+                before, after = words[k - 1], words[k + 1] if k + 1 < len(words) else "."
+                if before not in ".!?:;" and not _shouted(before):
+                    self.pair.setdefault(("after", before.lower(), low), Counter())[word] += 1
+                if after not in ".!?:;" and not _shouted(after):
+                    self.pair.setdefault(("before", after.lower(), low), Counter())[word] += 1
+
+    def restore(self, title: str) -> str:
+        words = title.split(" ")
+        out = []
+        for k, word in enumerate(words):
+            low = word.lower()
+            if re.fullmatch(r"[IVXLC]{2,}[.,]?", word) or re.search(r"[\d/]", word) or _acronym(word):
+                out.append(word)  # a Roman numeral, a document number, an abbreviation: as printed
+                continue
+            key = low.strip(",.;:()")
+            before = words[k - 1].lower().strip(",.;:()") if k else ""
+            after = words[k + 1].lower().strip(",.;:()") if k + 1 < len(words) else ""
+            written = low
+            evidence_in_order = (
+                (self.pair.get(("after", before, key)), 0.5),
+                (self.pair.get(("before", after, key)), 0.5),
+                (self.single.get(key), 0.6),
+            )
+            for evidence, share in evidence_in_order:
+                if evidence:
+                    form, count = evidence.most_common(1)[0]
+                    if count / sum(evidence.values()) >= share:
+                        written = low.replace(key, form)
+                    break
+            if k == 0:
+                written = written[:1].upper() + written[1:]
+            out.append(written)
+        return " ".join(out)
+
+
+# -- Q&A ------------------------------------------------------------------------------------------------------
+
+
+def _qa_style(lines: Sequence[Line]) -> str:
+    counts: Counter[str] = Counter()
+    for line in lines:
+        if _QUESTION_MARK.match(line.text):
+            counts["cau"] += 1
+        elif _ASK.match(line.text):
+            counts["hoi"] += 1
+        elif _NUMBERED_QUESTION.match(line.text):
+            counts["num"] += 1
+    best = max(("cau", "hoi", "num"), key=lambda s: counts[s])
+    return best if counts[best] >= 2 or (counts[best] and not any(ln.bold for ln in lines)) else "bold"
+
+
+def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[str, str]]]:
+    style = _qa_style(lines)
     drafts: list[_Draft] = []
-    skipped: list[tuple[int, str]] = []
+    skipped: list[tuple[str, str]] = []
     current: _Draft | None = None
+    part: str | None = None
+    heading_open = False  # the previous line was a heading: a second heading line continues it
+
+    def start(line: Line, title: str, number: int | None, in_body: bool = False) -> _Draft:
+        draft = _Draft([title] if title else [], line=line.number, in_body=in_body, where=line.where)
+        draft.number, draft.part, draft.title_bold, draft.paragraphs = number, part, line.bold, line.paragraph
+        drafts.append(draft)
+        return draft
+
+    def question_start(i: int) -> bool:
+        line = lines[i]
+        text = line.text
+        if _QUESTION_MARK.match(text) or _ASK.match(text):
+            return True
+        if style in ("num", "bold") and _NUMBERED_QUESTION.match(text):
+            return True
+        return style == "bold" and line.bold and text.endswith("?")
+
+    def next_is_question(i: int) -> bool:
+        for k in range(i + 1, min(i + 4, len(lines))):
+            if question_start(k):
+                return True
+            if not _section(lines[k]):
+                return style == "bold" and lines[k].bold and not _is_capitals(lines[k].text)
+        return i + 1 >= len(lines)
+
     for i, line in enumerate(lines):
         if progress is not None:
             progress(i)
         text = line.text
         nxt = lines[i + 1] if i + 1 < len(lines) else None
+        section = _section(line)
+        between = current is None or current.in_body
+        if between and (section == "strong" or (section == "weak" and current is not None and next_is_question(i))):
+            part = _merge_heading(part if heading_open else None, text)
+            heading_open = part is not None
+            continue
+        heading_open = False
         if m := _QUESTION_MARK.match(text):
-            current = _Draft([m[2]] if m[2] else [], line=line.number, ref=f"Câu {m[1]}")
-            drafts.append(current)
+            current = start(line, m[2], int(m[1]))
         elif m := _ASK.match(text):
-            current = _Draft([m[1]] if m[1] else [], line=line.number)
-            drafts.append(current)
-        elif m := _NUMBERED_QUESTION.match(text):
-            current = _Draft([m[2]], line=line.number, ref=f"Câu {m[1]}", in_body=True)
-            drafts.append(current)
+            if current is not None and not current.title and not current.in_body:
+                current.title.append(m[1])  # "Câu 3." on its own line, then "Hỏi: ..."
+            else:
+                current = start(line, m[1], None)
+        elif style in ("num", "bold") and (m := _NUMBERED_QUESTION.match(text)):
+            current = start(line, m[2], int(m[1]), in_body=True)
         elif (
-            line.bold
+            style == "bold"
+            and line.bold
             and (text.endswith("?") or (nxt is not None and not nxt.bold))
             and not (current is not None and not current.in_body)
-            and not (text.isupper() and not text.endswith("?"))
+            and not (_is_capitals(text) and not text.endswith("?"))
         ):
-            current = _Draft([_NUMBERING.sub("", text)], line=line.number, in_body=text.endswith("?"))
-            drafts.append(current)
+            current = start(line, _NUMBERING.sub("", text), None, in_body=text.endswith("?"))
         elif current is None:
-            if not _looks_like_heading(line) and i > 2:
-                skipped.append((line.number, text))
+            if not section and i > 2:
+                skipped.append((line.where, text))
         elif m := _ANSWER.match(text):
             current.in_body = True
             if m[1]:
                 current.body.append(m[1])
         elif not current.in_body:
-            current.title.append(text)
-            if text.endswith("?") or (current.title and not line.bold and _join(current.title).endswith("?")):
+            if not current.title:
+                current.title.append(text)
+                current.title_bold = line.bold
+            elif (line.paragraph and not (current.title_bold and line.bold)) or (current.title_bold and not line.bold):
                 current.in_body = True
-        elif (
-            _looks_like_heading(line)
-            and nxt is not None
-            and (_QUESTION_MARK.match(nxt.text) or _ASK.match(nxt.text) or _NUMBERED_QUESTION.match(nxt.text))
-        ):
-            continue  # a section heading between two questions
+                current.body.append(text)
+            else:
+                current.title.append(text)
+            if _join(current.title).endswith("?"):
+                current.in_body = True
         else:
             current.body.append(text)
     # A question whose text did not end with "?" took its answer as more question: split at the first "?".
@@ -201,34 +470,114 @@ def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list
     return drafts, skipped
 
 
-def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[int, str]]]:
+# -- glossary -------------------------------------------------------------------------------------------------
+
+
+def _term_colon(line: Line, text: str) -> re.Match[str] | None:
+    if _QUESTION_MARK.match(text) or _ASK.match(text) or _ANSWER.match(text) or text.endswith("?"):
+        return None
+    m = _TERM_COLON.match(text)
+    if not m or len(m["term"].split()) > 14 or m["term"].lower().startswith(("ví dụ", "chú ý", "lưu ý")):
+        return None
+    if len(m["term"].split()) > 1 and _LEADS_IN.search(m["term"]):
+        return None  # "Các văn kiện gồm: ..." introduces a list; it is not a term
+    return m
+
+
+def _short(text: str) -> bool:
+    return len(text.split()) <= 14 and not text.endswith((".", "?", ";", ","))
+
+
+def _glossary_style(lines: Sequence[Line]) -> str:
+    counts: Counter[str] = Counter()
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        text = _NUMBERING.sub("", line.text)
+        if line.table or (_section(line) == "strong" and not _NUMBER.match(line.text)):
+            continue
+        if (
+            (m := _term_colon(line, text))
+            and line.lead_bold
+            and fold(line.lead_bold).strip(" :") == fold(m["term"]).strip(" :")
+        ):
+            counts["colon-bold"] += 1
+        elif m:
+            counts["colon"] += 1
+        if i and (m := _TERM_DASH.match(text)) and _is_capitals(m["term"]) and len(m["term"].split()) <= 14:
+            counts["dash"] += 1
+        if nxt is None or nxt.table:
+            continue
+        if line.bold and _short(text) and not nxt.bold:
+            counts["bold"] += 1
+        if _is_capitals(text) and _short(text) and not _is_capitals(nxt.text):
+            counts["caps"] += 1
+        if _NUMBER.match(line.text) and _short(text) and not _NUMBER.match(nxt.text):
+            counts["numbered"] += 1
+    structural = max(("bold", "caps", "numbered", "dash", "colon-bold"), key=lambda s: counts[s])
+    if counts["colon"] > 1.5 * counts[structural]:
+        return "colon"
+    return structural if counts[structural] else "colon"
+
+
+def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[str, str]]]:
+    style = _glossary_style(lines)
     drafts: list[_Draft] = []
-    skipped: list[tuple[int, str]] = []
+    skipped: list[tuple[str, str]] = []
     current: _Draft | None = None
+    part: str | None = None
+    heading_open = False
+
+    def term_at(i: int) -> tuple[str, str | None] | None:
+        line = lines[i]
+        if line.table or _SECTION.match(line.text) or line.text.lower().strip(" .:") in _FRONT_MATTER:
+            return None
+        text = _NUMBERING.sub("", line.text)
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        colon = _term_colon(line, text)
+        if style == "colon-bold":
+            same = colon is not None and fold(line.lead_bold).strip(" :") == fold(colon["term"]).strip(" :")
+            return (colon["term"], colon["definition"]) if colon and same else None
+        if style == "colon":
+            return (colon["term"], colon["definition"]) if colon else None
+        if style == "dash":
+            dash = _TERM_DASH.match(text) if i else None
+            ok = dash and _is_capitals(dash["term"]) and len(dash["term"].split()) <= 14
+            return (dash["term"], dash["definition"]) if dash and ok else None
+        if nxt is None or nxt.table or not _short(text):
+            return None
+        if (
+            (style == "bold" and line.bold and not nxt.bold)
+            or (style == "caps" and _is_capitals(text) and not _is_capitals(nxt.text))
+            or (style == "numbered" and _NUMBER.match(line.text) and not _NUMBER.match(nxt.text))
+        ):
+            if colon and line.bold:  # "**Thuật ngữ:** định nghĩa" on one bold line
+                return colon["term"], colon["definition"]
+            return text, None
+        return None
+
     for i, line in enumerate(lines):
         if progress is not None:
             progress(i)
-        text = _NUMBERING.sub("", line.text)
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        qa_marker = bool(_QUESTION_MARK.match(text) or _ASK.match(text) or _ANSWER.match(text))
-        colon = None if qa_marker or text.endswith("?") else _TERM_COLON.match(text)
-        dash = None if qa_marker or text.endswith("?") or i == 0 else _TERM_DASH.match(text)
-        if line.bold and len(text.split()) <= 14 and not text.endswith((".", "?")) and nxt is not None and not nxt.bold:
-            current = _Draft([text], line=line.number)
+        number_match = _NUMBER.match(line.text)
+        term = term_at(i)
+        if term is not None:
+            heading_open = False
+            current = _Draft([term[0]], [term[1]] if term[1] else [], line=line.number, where=line.where)
+            current.number = int(number_match[1]) if number_match and style in ("numbered", "bold", "caps") else None
+            current.part, current.paragraphs = part, line.paragraph
             drafts.append(current)
-            if colon:  # "**Thuật ngữ:** định nghĩa" on one bold line
-                current.title, current.body = [colon["term"]], [colon["definition"]]
-        elif colon and len(colon["term"].split()) <= 10 and not colon["term"].lower().startswith(("ví dụ", "chú ý")):
-            current = _Draft([colon["term"]], [colon["definition"]], line=line.number)
-            drafts.append(current)
-        elif dash and len(dash["term"].split()) <= 10 and dash["term"] == dash["term"].upper():
-            current = _Draft([dash["term"]], [dash["definition"]], line=line.number)
-            drafts.append(current)
-        elif current is None:
-            if not _looks_like_heading(line) and i > 2:
-                skipped.append((line.number, line.text))
-        elif _looks_like_heading(line) and len(text.split()) > 14:
-            skipped.append((line.number, line.text))
+            continue
+        section = _section(line)
+        following = next((k for k in range(i + 1, min(i + 3, len(lines))) if not _section(lines[k])), None)
+        after_is_term = following is not None and term_at(following) is not None
+        if section == "strong" or (section == "weak" and (current is None or after_is_term)):
+            part = _merge_heading(part if heading_open else None, line.text)
+            heading_open = part is not None
+            continue
+        heading_open = False
+        if current is None:
+            if i > 2:
+                skipped.append((line.where, line.text))
         else:
             current.body.append(line.text)
     return drafts, skipped

@@ -140,7 +140,7 @@ _DEADLINE_BEFORE = re.compile(
 )
 _CONFERENCE_WORDS = re.compile(
     r"\b(hoi nghi|hop|sinh hoat|hoc tap|quan triet|tap huan|boi duong|to chuc|khai mac|le|dai hoi|hoi thao|"
-    r"toa dam|thoi gian|dien ra|truc tuyen|diem cau|gap mat|tiep xuc|mit tinh|hoi thi|cuoc thi|phat dong)\b"
+    r"toa dam|thoi gian|dien ra|truc tuyen|diem cau|gap mat|tiep xuc|mit tinh|hoi thi|cuoc thi|phat dong|hoc bu)\b"
 )
 _DEADLINE_WORDS = re.compile(r"\b(bao cao|gui|nop|hoan thanh|xong|tong hop|cham nhat|truoc ngay|han)\b")
 
@@ -170,7 +170,7 @@ _BETWEEN_TIME_AND_DATE = re.compile(
 def _time_near(folded: str, start: int, end: int) -> time | None:
     """A time written just before the date ("08h00, thứ Hai, ngày 13/4/2026") or just after ("13/4/2026, 8h30")."""
     before = folded[max(0, start - 40) : start]
-    after = folded[end : end + 32]
+    after = folded[end : end + 40]
     candidates = list(_TIME_RE.finditer(before))
     if candidates and _BETWEEN_TIME_AND_DATE.fullmatch(before[candidates[-1].end() :]):
         # "từ 7h30 đến 11h30 ngày 13/4/2026": the action starts at the first of the two.
@@ -179,7 +179,12 @@ def _time_near(folded: str, start: int, end: int) -> time | None:
         ):
             return _clock(candidates[-2])
         return _clock(candidates[-1])
-    lead = re.match(r"[\s,]*(?:\(\s*(?:thu\s+\w+|chu nhat)\s*\))?[\s,]*(?:luc|vao luc|vao)?\s*", after)
+    # "ngày 09/5/2026, bắt đầu lúc 7h30", "ngày 12/5/2026, khai mạc lúc 8 giờ 00", "13/4/2026 (thứ Hai), lúc 14h00"
+    lead = re.match(
+        r"[\s,]*(?:\(\s*(?:thu\s+\w+|chu nhat)\s*\))?[\s,]*"
+        r"(?:(?:bat dau|khai mac|tu)\s*(?:tu|luc|vao luc|vao)?|luc|vao luc|vao)?\s*",
+        after,
+    )
     following = _TIME_RE.match(after[lead.end() if lead else 0 :])
     return _clock(following) if following else None
 
