@@ -19,12 +19,12 @@ from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
-from bot.services.conversations import ConversationStore
 from bot.services.events import EventService
 from bot.services.org import Actor, OrgService
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
 from bot.services.reports import ReportService
+from bot.storage.conversations import ConversationStore
 from bot.storage.db import Database, make_engine, upgrade
 from scheduler.dispatcher import Dispatcher, Sender
 from scheduler.service import Delivery
@@ -96,10 +96,7 @@ def build_app(
 ) -> App:
     """``engine``: an engine made by the caller (tests on a PostgreSQL schema); otherwise from the settings."""
     clock = clock or SystemClock()
-    engine = engine or make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    db = Database(engine)
+    db = open_database(settings, migrate=migrate, engine=engine)
     knowledge = load_knowledge(settings.content_dir)
     for problem in knowledge.content.problems:
         log.warning("content: %s", problem)
@@ -113,3 +110,16 @@ def build_app(
         OrgService(db, clock),
         EventService(db, clock, settings.zone),
     )
+
+
+def open_database(settings: Settings, *, migrate: bool = True, engine: Engine | None = None) -> Database:
+    """The unit-of-work factory on the configured database, migrated to the latest revision first."""
+    engine = engine or make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Database(engine)
+
+
+def build_org(settings: Settings, *, clock: Clock | None = None) -> OrgService:
+    """The organisation service alone, for the ``chibo unit|invite|member`` commands (no content to load)."""
+    return OrgService(open_database(settings), clock or SystemClock())

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.clock import FixedClock
+from bot.roster import read_roster
 from bot.services.org import (
     CODE_LENGTH,
     MAX_FAILURES,
@@ -24,7 +25,6 @@ from bot.services.org import (
     looks_like_code,
     normalize_code,
 )
-from bot.services.roster import read_roster
 from bot.storage.db import Database
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from bot.channels.plain import render_plain
 from bot.dialogue.contract import Button, IncomingMessage, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
-from bot.services.conversations import ConversationStore
+from bot.storage.conversations import ConversationStore
 from scheduler.dispatcher import Item, Result
 
 CONSOLE_USER = "console-user"

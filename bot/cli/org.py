@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from bot.cli.common import settings_or_exit as _settings
+
 if TYPE_CHECKING:
     from bot.services.org import OrgService
 
@@ -24,15 +26,12 @@ ROLES = {"dangvien": "member", "member": "member", "bithu": "secretary", "secret
 
 
 def _org() -> tuple[OrgService, str | None]:
-    from bot.cli import _settings
-    from bot.clock import SystemClock
-    from bot.services.org import OrgService
-    from bot.storage.db import Database, make_engine, upgrade
+    """The organisation service alone, built by the composition root (no content index: these commands
+    start quickly)."""
+    from bot.bootstrap import build_org
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return OrgService(Database(engine), SystemClock()), settings.telegram_bot_username
+    return build_org(settings), settings.telegram_bot_username
 
 
 def _fail(message: str) -> typer.Exit:
@@ -92,8 +91,6 @@ def invite_create(
         typer.echo(f"https://t.me/{username}?start={invite.code}")
     else:
         typer.echo("(Đặt CHIBO_TELEGRAM_BOT_USERNAME để in kèm đường liên kết Telegram.)", err=True)
-    from bot.cli import _settings
-
     local = invite.expires_at.astimezone(_settings().zone)
     typer.echo(f"Hết hạn: {local:%H:%M ngày %d/%m/%Y}; dùng tối đa {invite.max_uses} lần.", err=True)
 
@@ -122,8 +119,8 @@ def member_import(
     unit: Annotated[int, typer.Option("--unit", help="Mã chi bộ.")],
 ) -> None:
     """Nhập danh sách chi bộ: mỗi người một mã mời riêng."""
+    from bot.roster import RosterError, read_roster
     from bot.services.org import Actor, OrgError
-    from bot.services.roster import RosterError, read_roster
 
     if not file.is_file():
         raise _fail(f"Không tìm thấy tệp {file}.")

@@ -14,9 +14,9 @@ from bot.dialogue.contract import Button, IncomingMessage, Outcome, Reply
 from bot.knowledge.content import Entry
 from bot.knowledge.search import SUGGEST_THRESHOLD, SearchIndex, SearchResult
 from bot.messages import vi
-from bot.services.conversations import ConversationStore
 from bot.services.org import Actor, Denied, OrgService
 from bot.services.qa import QAService
+from bot.storage.conversations import ConversationStore
 from bot.text.normalize import fold
 
 MAX_QUESTION_CHARS = 500

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi_events as ve
+from bot.render.ics import event_ics
 from bot.services.events import (
     DEFAULT_REMINDERS,
     EventDraft,
@@ -25,7 +26,6 @@ from bot.services.events import (
     guess_kind,
     parse_moments,
 )
-from bot.services.ics import event_ics
 from bot.services.org import Actor, Denied, OrgError, OrgService
 from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when

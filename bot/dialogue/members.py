@@ -14,6 +14,7 @@ from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi
 from bot.messages import vi_members as vm
+from bot.roster import RosterError, read_roster
 from bot.services.org import (
     Actor,
     Denied,
@@ -24,7 +25,6 @@ from bot.services.org import (
     clean_name,
     looks_like_code,
 )
-from bot.services.roster import RosterError, read_roster
 
 ROLE_WORDS = {
     "dangvien": "member",

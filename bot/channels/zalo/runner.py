@@ -23,7 +23,7 @@ from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.dialogue.contract import Button, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
-from bot.services.conversations import ConversationStore
+from bot.storage.conversations import ConversationStore
 from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
