@@ -19,6 +19,7 @@ from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
+from bot.messages.member_texts import VietnameseTexts
 from bot.services.events import EventService
 from bot.services.org import Actor, OrgService
 from bot.services.qa import QAService
@@ -108,7 +109,7 @@ def build_app(
         clock,
         ConversationStore(db, clock),
         OrgService(db, clock),
-        EventService(db, clock, settings.zone),
+        EventService(db, clock, settings.zone, VietnameseTexts(settings.zone)),
     )
 
 

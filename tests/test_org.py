@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.clock import FixedClock
+from bot.domain.names import clean_name
 from bot.roster import read_roster
 from bot.services.org import (
     CODE_LENGTH,
@@ -21,7 +22,6 @@ from bot.services.org import (
     InviteError,
     OrgError,
     OrgService,
-    clean_name,
     looks_like_code,
     normalize_code,
 )

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
+from bot.domain.names import clean_name
+from bot.domain.views import RosterRow
 from bot.messages import vi
 from bot.messages import vi_members as vm
 from bot.roster import RosterError, read_roster
@@ -21,8 +23,6 @@ from bot.services.org import (
     InviteError,
     OrgError,
     OrgService,
-    RosterRow,
-    clean_name,
     looks_like_code,
 )
 

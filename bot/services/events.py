@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,7 +19,9 @@ from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain.views import DeliveryReport, EventView
 from bot.services.org import Actor, Denied, OrgError
+from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import (
     Account,
@@ -60,36 +62,6 @@ class EventDraft:
     unit_id: int | None = None  # None: the actor's own unit
     audience_role: str | None = None
     reminders: tuple[str, ...] | None = None  # None: the defaults for the kind
-
-
-@dataclass(frozen=True)
-class EventView:
-    id: int
-    unit_id: int
-    unit_name: str
-    kind: str
-    topic: str | None
-    title: str
-    starts_at: datetime  # the next occurrence (UTC), for periodic meetings
-    has_time: bool
-    place: str | None
-    notes: str | None
-    recurrence: dict[str, Any] | None
-    reminders: tuple[str, ...]
-    status: str
-    version: int
-    audience_role: str | None = None
-
-
-@dataclass
-class DeliveryReport:
-    total: int = 0
-    sent: int = 0
-    pending: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    names_unreachable: list[str] = field(default_factory=list)
-    sent_by_channel: dict[str, int] = field(default_factory=dict)
 
 
 def guess_kind(title: str) -> tuple[Kind, str | None]:
@@ -171,10 +143,11 @@ def from_key(key: int) -> datetime:
 
 
 class EventService:
-    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo, texts: MemberTexts) -> None:
         self._db = db
         self._clock = clock
         self.zone = zone
+        self.texts = texts  # what members are told; also used by the scheduler's reminders
 
     # -- checks ------------------------------------------------------------------------------------------
 
@@ -388,8 +361,6 @@ class EventService:
 
     def _tell_reminded(self, s: Session, event: Event, now: datetime, what: str, before: EventView) -> int:
         """Members who already got a reminder of this event hear about the change or the cancellation."""
-        from bot.messages import vi_events as ve
-
         reminded = s.execute(
             select(Outbox.member_id, Outbox.channel, Outbox.chat_ref)
             .where(Outbox.event_id == event.id, Outbox.kind == "reminder", Outbox.status.in_(("sent", "sending")))
@@ -398,9 +369,7 @@ class EventService:
         unit = s.get(Unit, event.unit_id)
         assert unit is not None
         after = self._view(event, unit, now)
-        text = (
-            ve.event_cancelled(before, self.zone) if what == "cancelled" else ve.event_changed(before, after, self.zone)
-        )
+        text = self.texts.event_cancelled(before) if what == "cancelled" else self.texts.event_changed(before, after)
         seen: set[int | None] = set()
         rows: list[dict[str, Any]] = []
         for member_id, channel, chat_ref in reminded:
@@ -539,8 +508,6 @@ class EventService:
         ``token`` comes from the confirmation button: confirming twice queues it once.
         Returns (broadcast id, recipients).
         """
-        from bot.messages import vi_events as ve
-
         if actor.unit_id is None or actor.role not in ("secretary", "admin"):
             raise Denied("broadcast")
         now = self._clock.now()
@@ -560,7 +527,7 @@ class EventService:
             record = Broadcast(unit_id=unit.id, author_id=actor.member_id, text=text, created_at=now, total=0)
             s.add(record)
             s.flush()
-            body = ve.broadcast_text(unit.name, actor.full_name, text)
+            body = self.texts.broadcast(unit.name, actor.full_name, text)
             routes = routes_for(s, [m.id for m in members])
             rows = [
                 outbox_row(f"b{token}:m{m.id}", m.id, routes.get(m.id), "broadcast", body, now, broadcast_id=record.id)

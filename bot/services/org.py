@@ -17,13 +17,15 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain.names import name_key
+from bot.domain.views import InviteView, MemberView, RosterRow, UnitView
 from bot.storage.db import Database
 from bot.storage.models import Account, Invite, JoinFailure, Member, Unit
 
@@ -92,49 +94,6 @@ class Actor:
         return False
 
 
-@dataclass(frozen=True)
-class UnitView:
-    id: int
-    name: str
-    kind: str
-    parent_id: int | None
-    depth: int
-
-
-@dataclass(frozen=True)
-class MemberView:
-    id: int
-    full_name: str
-    role: str
-    title: str | None
-    phone: str | None
-    status: str
-    unit_id: int
-    unit_name: str
-    channels: tuple[str, ...]
-    joined_at: datetime | None
-    left_at: datetime | None
-
-
-@dataclass(frozen=True)
-class InviteView:
-    code: str
-    unit_id: int
-    unit_name: str
-    role: str
-    expires_at: datetime
-    max_uses: int
-    uses: int
-    full_name: str | None  # for a personal (roster) invite
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    full_name: str
-    title: str | None = None
-    phone: str | None = None
-
-
 ERASED_NAME = "(đã xoá dữ liệu cá nhân)"
 
 
@@ -150,17 +109,6 @@ def normalize_code(text: str) -> str:
 def looks_like_code(text: str) -> bool:
     code = normalize_code(text)
     return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
-
-
-def clean_name(text: str) -> str | None:
-    """A full name as people write it: at least two words of letters; None when it is not one."""
-    name = " ".join(unicodedata.normalize("NFC", text).split())
-    words = name.split(" ")
-    if not 2 <= len(words) <= 8 or len(name) > 100:
-        return None
-    if not all(all(ch.isalpha() or ch in "'-." for ch in w) for w in words):
-        return None
-    return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
 # Run for every message: built once, values bound when executed.
@@ -451,7 +399,7 @@ class OrgService:
                 .order_by(Unit.path, Member.id)
             ).all()
             views = [self._member_view(s, m, u) for m, u in rows if include_left or m.status in ("active", "invited")]
-        return sorted(views, key=lambda v: (v.unit_name, _name_key(v.full_name)))
+        return sorted(views, key=lambda v: (v.unit_name, name_key(v.full_name)))
 
     def member(self, actor: Actor, member_id: int) -> MemberView:
         with self._db.session() as s:
@@ -471,7 +419,7 @@ class OrgService:
             if unit.kind != "cell":
                 raise OrgError("roster_needs_cell", unit=unit.name)
             existing = {
-                _name_key(n)
+                name_key(n)
                 for n in s.scalars(
                     select(Member.full_name).where(Member.unit_id == unit.id, Member.status.in_(("active", "invited")))
                 )
@@ -480,9 +428,9 @@ class OrgService:
             out = []
             now = self._clock.now()
             for row in rows:
-                if _name_key(row.full_name) in existing:
+                if name_key(row.full_name) in existing:
                     continue
-                existing.add(_name_key(row.full_name))
+                existing.add(name_key(row.full_name))
                 member = Member(
                     unit_id=unit.id,
                     full_name=row.full_name,
@@ -587,11 +535,3 @@ def _invite_view(invite: Invite, unit: Unit, member: Member | None) -> InviteVie
         uses=invite.uses,
         full_name=member.full_name if member else None,
     )
-
-
-def _name_key(full_name: str) -> tuple[str, ...]:
-    """Vietnamese names sort by given name (the last word), then by the rest from the start."""
-    from bot.text.normalize import fold
-
-    words = fold(full_name).split()
-    return (words[-1], *words[:-1]) if words else ()

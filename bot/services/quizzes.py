@@ -89,7 +89,7 @@ class QuizService:
         quiz = self.quiz(quiz_id)
         if actor.role not in ("secretary", "admin") or actor.unit_id is None:
             raise Denied("assign_quiz")
-        draft = EventDraft("deadline", f"Làm bài kiểm tra: {quiz.title}", when=due, topic="quiz")
+        draft = EventDraft("deadline", self._events.texts.quiz_deadline_title(quiz.title), when=due, topic="quiz")
         event = self._events.create(actor, draft)
         with self._db.session() as s:
             from bot.storage.models import Event
