@@ -21,8 +21,10 @@ from bot.dialogue.quizzes import QuizzesFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.messages.member_texts import VietnameseTexts
+from bot.services.content import ContentService
 from bot.services.events import EventService
-from bot.services.org import Actor, OrgService
+from bot.services.org import OrgService
+from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
 from bot.services.relay import FileRelay
@@ -66,7 +68,7 @@ class App:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
-        booklets = BookletsFeature(self.settings.content_dir, self.reload_content)
+        booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content))
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         reports = ReportsFeature(self.reports, self.settings.zone)
         return DialogueCore(

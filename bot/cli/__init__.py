@@ -210,7 +210,8 @@ def report_command(
 ) -> None:
     """Báo cáo kiểm tra, tham dự, nộp bài theo chi bộ (hoặc các câu hỏi chưa trả lời được)."""
     from bot.bootstrap import build_app
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
     from bot.services.reports import as_png, as_text, as_xlsx
 
     application = build_app(_settings())

@@ -46,7 +46,8 @@ def unit_add(
     parent: Annotated[Optional[int], typer.Option("--parent", help="Mã đơn vị cấp trên.")] = None,  # noqa: UP045
 ) -> None:
     """Thêm một đảng bộ hoặc chi bộ."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if kind.lower() not in KINDS:
         raise _fail("--kind phải là dangbo hoặc chibo.")
@@ -62,7 +63,7 @@ def unit_add(
 def unit_list() -> None:
     """Liệt kê các đơn vị theo cây."""
     from bot.messages.vi_members import unit_list as render
-    from bot.services.org import Actor
+    from bot.services.policy import Actor
 
     org, _ = _org()
     units = org.units(Actor.system())
@@ -77,7 +78,8 @@ def invite_create(
     uses: Annotated[int, typer.Option("--uses", help="Số lần dùng tối đa.")] = 50,
 ) -> None:
     """Tạo mã mời (in mã và đường liên kết Telegram)."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if role.lower() not in ROLES:
         raise _fail("--role phải là dangvien, bithu hoặc quantri.")
@@ -101,7 +103,8 @@ def member_list(
 ) -> None:
     """Danh sách đảng viên và trạng thái tham gia."""
     from bot.messages.vi_members import member_list as render
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     org, _ = _org()
     system = Actor.system()
@@ -120,7 +123,8 @@ def member_import(
 ) -> None:
     """Nhập danh sách chi bộ: mỗi người một mã mời riêng."""
     from bot.roster import RosterError, read_roster
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if not file.is_file():
         raise _fail(f"Không tìm thấy tệp {file}.")
@@ -144,7 +148,8 @@ def member_import(
 @member_app.command("export")
 def member_export(member: Annotated[int, typer.Argument(help="Số của đảng viên.")]) -> None:
     """In toàn bộ dữ liệu đang lưu về một đảng viên (JSON)."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     org, _ = _org()
     try:
@@ -159,7 +164,8 @@ def member_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Không hỏi lại.")] = False,
 ) -> None:
     """Xoá dữ liệu cá nhân của một đảng viên theo yêu cầu (số liệu báo cáo vẫn giữ, không còn tên)."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if not yes:
         typer.confirm("Xoá hẳn họ tên, điện thoại và tài khoản liên kết của đảng viên này?", abort=True)

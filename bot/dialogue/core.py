@@ -14,7 +14,8 @@ from bot.dialogue.contract import Button, IncomingMessage, Outcome, Reply
 from bot.knowledge.content import Entry
 from bot.knowledge.search import SUGGEST_THRESHOLD, SearchIndex, SearchResult
 from bot.messages import vi
-from bot.services.org import Actor, Denied, OrgService
+from bot.services.org import OrgService
+from bot.services.policy import Actor, Denied, may_use
 from bot.services.qa import QAService
 from bot.storage.conversations import ConversationStore
 from bot.text.normalize import fold
@@ -23,9 +24,6 @@ MAX_QUESTION_CHARS = 500
 TERMS_PER_PAGE = 8
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@(\w+))?\s*(.*)$", re.DOTALL)
 _CHOICE_RE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-
-# Who may see and use a command, lowest first: anyone, a member who has joined, a secretary, an admin.
-LEVELS = {"guest": 0, "member": 1, "secretary": 2, "admin": 3, "system": 4}
 
 
 @dataclass
@@ -42,10 +40,6 @@ class Context:
         org = self.core.org
         return org.actor_for(self.msg.channel, self.msg.user_ref) if org else None
 
-    @property
-    def level(self) -> int:
-        return LEVELS[self.actor.role] if self.actor else 0
-
 
 Handler = Callable[[Context, str], Outcome]
 
@@ -54,7 +48,7 @@ Handler = Callable[[Context, str], Outcome]
 class Command:
     names: tuple[str, ...]
     handler: Handler
-    level: str = "guest"  # the lowest role that may use it (and sees it in help)
+    level: str = "guest"  # the lowest role that may use it and sees it in help (bot.services.policy.may_use)
     help: str = ""  # one line for /huongdan: "/lenh <tham số> — việc nó làm"
     private: bool = False  # lists names or changes membership: only in a private chat
 
@@ -171,7 +165,7 @@ class DialogueCore:
             ctx.state.pop("flow", None)  # a command ends any step-by-step exchange
             if command.private and not msg.private:
                 return Outcome([Reply(vi.PRIVATE_ONLY)])
-            if ctx.level < LEVELS[command.level]:
+            if not may_use(ctx.actor, command.level):
                 return Outcome([Reply(vi.NOT_JOINED if ctx.actor is None else vi.DENIED)])
             return command.handler(ctx, args)
         flow = ctx.state.get("flow")
@@ -185,7 +179,7 @@ class DialogueCore:
         return self.answer(msg, text)
 
     def help_text(self, ctx: Context) -> str:
-        lines = [c.help for c in self.commands if c.help and ctx.level >= LEVELS[c.level]]
+        lines = [c.help for c in self.commands if c.help and may_use(ctx.actor, c.level)]
         return vi.help_text(lines)
 
     def answer(self, msg: IncomingMessage, question: str) -> Outcome:

@@ -26,7 +26,8 @@ from bot.services.events import (
     guess_kind,
     parse_moments,
 )
-from bot.services.org import Actor, Denied, OrgError, OrgService
+from bot.services.org import OrgError, OrgService
+from bot.services.policy import Actor, Denied
 from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
 

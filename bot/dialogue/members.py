@@ -17,14 +17,8 @@ from bot.domain.views import RosterRow
 from bot.messages import vi
 from bot.messages import vi_members as vm
 from bot.roster import RosterError, read_roster
-from bot.services.org import (
-    Actor,
-    Denied,
-    InviteError,
-    OrgError,
-    OrgService,
-    looks_like_code,
-)
+from bot.services.org import InviteError, OrgError, OrgService, looks_like_code
+from bot.services.policy import Actor, Denied, admin_inviting_at_home, can
 
 ROLE_WORDS = {
     "dangvien": "member",
@@ -168,7 +162,7 @@ class MembersFeature:
                 role = ROLE_WORDS[w.lower()]
             else:
                 return Outcome([Reply(vm.INVITE_USAGE)])
-        if actor.role == "admin" and unit_id == actor.unit_id and role != "admin":
+        if admin_inviting_at_home(actor, unit_id, role):
             return Outcome([Reply(vm.INVITE_USAGE_ADMIN)])
         assert unit_id is not None
         try:
@@ -261,7 +255,7 @@ class MembersFeature:
         if not attachment.filename.lower().endswith((".csv", ".xlsx", ".txt")):
             return None  # not a roster
         actor = ctx.actor
-        if actor is None or actor.role not in ("secretary", "admin"):
+        if actor is None or not can(actor, "import_roster"):
             return Outcome([Reply(vm.FILE_NOT_EXPECTED)])
         try:
             rows, problems = read_roster(attachment.filename, attachment.content)

@@ -17,6 +17,7 @@ from bot.messages import vi_events as ve
 from bot.plans.extract import Action, extract_actions
 from bot.services.events import EventDraft, EventService, Kind
 from bot.services.org import OrgError
+from bot.services.policy import can
 from bot.text.normalize import fold
 from bot.text.when import When
 
@@ -75,7 +76,7 @@ class PlansFeature:
         attachment = ctx.msg.attachment
         assert attachment is not None
         name = attachment.filename.lower()
-        if not name.endswith(PLAN_FILES) or ctx.actor is None or ctx.actor.role not in ("secretary", "admin"):
+        if not name.endswith(PLAN_FILES) or ctx.actor is None or not can(ctx.actor, "import_plan"):
             return None
         try:
             text = read_document(attachment.filename, attachment.content)

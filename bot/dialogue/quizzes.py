@@ -9,7 +9,8 @@ from bot.clock import Clock
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi_events as ve
-from bot.services.org import Actor, Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Actor, Denied
 from bot.services.quizzes import QuizService, Step
 from bot.text.when import WhenError, describe, parse_when
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
-from bot.services.org import Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Denied
 from bot.services.reports import ReportService, as_png, as_text, as_xlsx
 
 HELP_REPORT = "/baocao — số liệu kiểm tra, tham dự, nộp bài của chi bộ (kèm tệp Excel và biểu đồ)"

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.views import DeliveryReport, EventView
-from bot.services.org import Actor, Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Action, Actor, Denied, ensure_can, sees_subtree
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -151,16 +152,14 @@ class EventService:
 
     # -- checks ------------------------------------------------------------------------------------------
 
-    def _managed(self, s: Session, actor: Actor, unit_id: int, action: str) -> Unit:
+    def _managed(self, s: Session, actor: Actor, unit_id: int, action: Action) -> Unit:
         unit = s.get(Unit, unit_id)
         if unit is None:
             raise OrgError("unknown_unit", unit_id=unit_id)
-        if not actor.manages(unit):
-            log.warning("denied: member %s (%s) tried %s", actor.member_id, actor.role, action)
-            raise Denied(action)
+        ensure_can(actor, action, unit)
         return unit
 
-    def _event(self, s: Session, actor: Actor, event_id: int, action: str) -> tuple[Event, Unit]:
+    def _event(self, s: Session, actor: Actor, event_id: int, action: Action) -> tuple[Event, Unit]:
         event = s.get(Event, event_id)
         if event is None:
             raise OrgError("unknown_event", event_id=event_id)
@@ -173,7 +172,7 @@ class EventService:
         if actor.is_system:
             return query
         visible: ColumnElement[bool] = Event.unit_id.in_(ancestors)
-        if actor.role == "admin":  # and everything in the subtree they manage
+        if sees_subtree(actor):  # and everything in the subtree they manage
             visible = or_(visible, Unit.path.startswith(actor.unit_path, autoescape=True))
         role_ok = or_(Event.audience_role.is_(None), Event.audience_role == actor.role)
         return query.where(visible, role_ok)
@@ -181,8 +180,7 @@ class EventService:
     # -- events ------------------------------------------------------------------------------------------
 
     def create(self, actor: Actor, draft: EventDraft) -> EventView:
-        if actor.role not in ("secretary", "admin", "system"):
-            raise Denied("create_event")
+        ensure_can(actor, "create_event")
         unit_id = draft.unit_id if draft.unit_id is not None else actor.unit_id
         if unit_id is None:
             raise OrgError("unit_required")
@@ -489,8 +487,9 @@ class EventService:
     # -- broadcasts -------------------------------------------------------------------------------------
 
     def audience_size(self, actor: Actor) -> int:
-        if actor.unit_id is None or actor.role not in ("secretary", "admin"):
+        if actor.unit_id is None:
             raise Denied("broadcast")
+        ensure_can(actor, "broadcast")
         with self._db.session() as s:
             unit = self._managed(s, actor, actor.unit_id, "broadcast")
             return int(
@@ -508,8 +507,9 @@ class EventService:
         ``token`` comes from the confirmation button: confirming twice queues it once.
         Returns (broadcast id, recipients).
         """
-        if actor.unit_id is None or actor.role not in ("secretary", "admin"):
+        if actor.unit_id is None:
             raise Denied("broadcast")
+        ensure_can(actor, "broadcast")
         now = self._clock.now()
         with self._db.session() as s:
             unit = self._managed(s, actor, actor.unit_id, "broadcast")

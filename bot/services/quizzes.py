@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.knowledge.quizzes import Quiz, QuizQuestion
 from bot.services.events import EventDraft, EventService
-from bot.services.org import Actor, Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Actor, Denied, ensure_can
 from bot.storage.db import Database
 from bot.storage.models import QuizAssignment, QuizAttempt, Unit
 from bot.text.when import When
@@ -87,8 +88,9 @@ class QuizService:
     def assign(self, actor: Actor, quiz_id: str, due: When) -> int:
         """Assign to the actor's unit (subtree for an admin) with a deadline event; returns the event id."""
         quiz = self.quiz(quiz_id)
-        if actor.role not in ("secretary", "admin") or actor.unit_id is None:
+        if actor.unit_id is None:
             raise Denied("assign_quiz")
+        ensure_can(actor, "assign_quiz")
         draft = EventDraft("deadline", self._events.texts.quiz_deadline_title(quiz.title), when=due, topic="quiz")
         event = self._events.create(actor, draft)
         with self._db.session() as s:

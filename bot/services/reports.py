@@ -16,7 +16,8 @@ from sqlalchemy import func, insert, select
 from bot.clock import Clock
 from bot.domain.names import name_key as _name_key
 from bot.services.events import EventService, outbox_row, routes_for
-from bot.services.org import Actor, Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Actor, ensure_can
 from bot.services.quizzes import QuizService
 from bot.services.texts import MissingKind
 from bot.storage.db import Database
@@ -120,8 +121,7 @@ class ReportService:
             root = s.get(Unit, unit_id)
             if root is None:
                 raise OrgError("unknown_unit", unit_id=unit_id)
-            if not actor.manages(root):
-                raise Denied("report")
+            ensure_can(actor, "report", root)
             cells = list(
                 s.scalars(
                     select(Unit)
@@ -261,8 +261,7 @@ class ReportService:
     # -- questions not answered -----------------------------------------------------------------------------
 
     def unanswered(self, actor: Actor, limit: int = 20) -> list[tuple[str, int]]:
-        if actor.role not in ("admin", "system"):
-            raise Denied("unanswered_report")
+        ensure_can(actor, "unanswered_report")
         with self._db.session() as s:
             rows = s.execute(
                 select(QuestionLog.normalized, func.count())
