@@ -180,6 +180,12 @@ class EventService:
     # -- events ------------------------------------------------------------------------------------------
 
     def create(self, actor: Actor, draft: EventDraft) -> EventView:
+        with self._db.session() as s:
+            return self.create_in(s, actor, draft)[1]
+
+    def create_in(self, s: Session, actor: Actor, draft: EventDraft) -> tuple[Event, EventView]:
+        """Create the event and its reminders in the caller's session: a use case that composes (assigning a
+        quiz creates its deadline) commits once, or not at all."""
         ensure_can(actor, "create_event")
         unit_id = draft.unit_id if draft.unit_id is not None else actor.unit_id
         if unit_id is None:
@@ -188,33 +194,32 @@ class EventService:
         if not title:
             raise OrgError("empty_title")
         now = self._clock.now()
-        with self._db.session() as s:
-            unit = self._managed(s, actor, unit_id, "create_event")
-            starts_at, has_time = self._start(draft, now)
-            reminders = draft.reminders if draft.reminders is not None else DEFAULT_REMINDERS[draft.kind]
-            event = Event(
-                unit_id=unit.id,
-                audience_role=draft.audience_role,
-                kind=draft.kind,
-                topic=draft.topic,
-                title=title,
-                starts_at=starts_at,
-                has_time=has_time,
-                place=(draft.place or "").strip()[:300] or None,
-                notes=(draft.notes or "").strip() or None,
-                recurrence=_recurrence_json(draft.recurrence),
-                reminders=list(reminders),
-                status="active",
-                version=1,
-                created_by=actor.member_id,
-                created_at=now,
-                updated_at=now,
-            )
-            s.add(event)
-            s.flush()
-            self._plan(s, event, now)
-            log.info("event %s created in unit %s by member %s", event.id, unit.id, actor.member_id)
-            return self._view(event, unit, now)
+        unit = self._managed(s, actor, unit_id, "create_event")
+        starts_at, has_time = self._start(draft, now)
+        reminders = draft.reminders if draft.reminders is not None else DEFAULT_REMINDERS[draft.kind]
+        event = Event(
+            unit_id=unit.id,
+            audience_role=draft.audience_role,
+            kind=draft.kind,
+            topic=draft.topic,
+            title=title,
+            starts_at=starts_at,
+            has_time=has_time,
+            place=(draft.place or "").strip()[:300] or None,
+            notes=(draft.notes or "").strip() or None,
+            recurrence=_recurrence_json(draft.recurrence),
+            reminders=list(reminders),
+            status="active",
+            version=1,
+            created_by=actor.member_id,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(event)
+        s.flush()
+        self._plan(s, event, now)
+        log.info("event %s created in unit %s by member %s", event.id, unit.id, actor.member_id)
+        return event, self._view(event, unit, now)
 
     def _start(self, draft: EventDraft, now: datetime) -> tuple[datetime, bool]:
         if draft.recurrence is not None:
