@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.dialogue import buttons as bt
 from bot.services.events import EventService, occurrence_key, outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Reminder, Unit
@@ -84,15 +85,15 @@ class ReminderFanOut:
         key = occurrence_key(reminder.occurrence_at)
         if event.kind == "conference":
             buttons = [
-                [texts.answer_button("attend"), f"ev:a:{event.id}:{key}"],
-                [texts.answer_button("absent"), f"ev:x:{event.id}:{key}"],
+                [texts.answer_button("attend"), bt.EVENT_ATTEND.pack(event.id, key)],
+                [texts.answer_button("absent"), bt.EVENT_ABSENT.pack(event.id, key)],
             ]
             skip_answer = "absent"
         elif event.topic in ("essay", "report"):
-            buttons = [[texts.answer_button("submitted"), f"ev:s:{event.id}:{key}"]]
+            buttons = [[texts.answer_button("submitted"), bt.EVENT_SUBMITTED.pack(event.id, key)]]
             skip_answer = "submitted"
         elif event.topic == "quiz" and event.quiz_id:
-            buttons, skip_answer = [[texts.answer_button("quiz"), f"qz:s:{event.quiz_id}"]], ""
+            buttons, skip_answer = [[texts.answer_button("quiz"), bt.QUIZ_START.pack(event.quiz_id)]], ""
         else:
             buttons, skip_answer = [], ""
         answered = set(

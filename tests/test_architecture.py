@@ -23,6 +23,7 @@ LAYERS: dict[str, str] = {
     "bot.clock": "kernel",
     "bot.config": "kernel",
     "bot.dialogue.contract": "kernel",
+    "bot.dialogue.buttons": "kernel",
     "bot.channels.contract": "kernel",
     "bot.domain.views": "kernel",
     "bot.text": "text",

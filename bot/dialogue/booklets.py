@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Context, Feature
 from bot.documents import DocumentError, read_lines
@@ -49,7 +50,7 @@ class BookletsFeature:
         self.content = content
 
     def feature(self) -> Feature:
-        return Feature(buttons={"bk": self.button}, attachment=self.booklet_file)
+        return Feature(buttons={bt.BOOKLET.prefix: self.button}, attachment=self.booklet_file)
 
     def booklet_file(self, ctx: Context, _: str) -> Outcome | None:
         attachment = ctx.msg.attachment
@@ -75,12 +76,12 @@ class BookletsFeature:
         if len(text) > MAX_STATE_CHARS:
             return Outcome([Reply(TOO_LARGE)])
         ctx.state["booklet"] = {"kind": best.kind, "name": prefix, "yaml": text}
-        buttons = (Button(CONFIRM, "bk:ok"), Button(CANCEL, "bk:no"))
+        buttons = (Button(CONFIRM, bt.BOOKLET.pack("ok")), Button(CANCEL, bt.BOOKLET.pack("no")))
         return Outcome([Reply(preview(best, attachment.filename), buttons)])
 
-    def button(self, ctx: Context, rest: str) -> Outcome:
+    def button(self, ctx: Context, data: str) -> Outcome:
         pending: dict[str, Any] | None = ctx.state.pop("booklet", None)
-        if rest != "ok":
+        if bt.BOOKLET.unpack(data) != ("ok",):
             return Outcome([Reply(CANCELLED)])
         if not pending:
             return Outcome([Reply(DONE)])
