@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.channels.contract import FileSender, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dialogue.booklets import BookletsFeature
@@ -19,14 +20,18 @@ from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
-from bot.services.conversations import ConversationStore
+from bot.messages.member_texts import VietnameseTexts
+from bot.services.content import ContentService
 from bot.services.events import EventService
-from bot.services.org import Actor, OrgService
+from bot.services.org import OrgService
+from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
+from bot.services.relay import FileRelay
 from bot.services.reports import ReportService
+from bot.storage.conversations import ConversationStore
 from bot.storage.db import Database, make_engine, upgrade
-from scheduler.dispatcher import Dispatcher, Sender
+from scheduler.dispatcher import Dispatcher
 from scheduler.service import Delivery
 
 log = logging.getLogger(__name__)
@@ -45,9 +50,16 @@ class App:
     quizzes: QuizService = field(init=False)
     reports: ReportService = field(init=False)
 
+    relay: FileRelay = field(init=False)
+
     def __post_init__(self) -> None:
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
         self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
+        self.relay = FileRelay(self.db, _file_senders(self.settings))
+
+    @property
+    def dialect(self) -> str:
+        return self.db.engine.dialect.name
 
     def unit_name(self, actor: Actor) -> str:
         return self.org.unit(Actor.system(), actor.unit_id).name if actor.unit_id is not None else ""
@@ -56,7 +68,7 @@ class App:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
-        booklets = BookletsFeature(self.settings.content_dir, self.reload_content)
+        booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content))
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         reports = ReportsFeature(self.reports, self.settings.zone)
         return DialogueCore(
@@ -85,6 +97,17 @@ class App:
         self.qa.index = knowledge.index
         return len(knowledge.content.entries)
 
+    def outbound_senders(self, own: Mapping[str, Sender]) -> dict[str, Sender]:
+        """``own`` (a channel's sender, built on its event loop) and the senders of the other configured
+        channels that can be built here: one dispatcher serves them all."""
+        senders = dict(own)
+        zalo = self.settings.zalo_token
+        if zalo is not None and "zalo" not in senders:
+            from bot.channels.zalo.sender import ZaloSender
+
+            senders["zalo"] = ZaloSender(zalo.get_secret_value(), self.settings.zalo_base_url, self.conversations)
+        return senders
+
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
         """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
@@ -96,10 +119,7 @@ def build_app(
 ) -> App:
     """``engine``: an engine made by the caller (tests on a PostgreSQL schema); otherwise from the settings."""
     clock = clock or SystemClock()
-    engine = engine or make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    db = Database(engine)
+    db = open_database(settings, migrate=migrate, engine=engine)
     knowledge = load_knowledge(settings.content_dir)
     for problem in knowledge.content.problems:
         log.warning("content: %s", problem)
@@ -111,5 +131,27 @@ def build_app(
         clock,
         ConversationStore(db, clock),
         OrgService(db, clock),
-        EventService(db, clock, settings.zone),
+        EventService(db, clock, settings.zone, VietnameseTexts(settings.zone)),
     )
+
+
+def open_database(settings: Settings, *, migrate: bool = True, engine: Engine | None = None) -> Database:
+    """The unit-of-work factory on the configured database, migrated to the latest revision first."""
+    engine = engine or make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Database(engine)
+
+
+def build_org(settings: Settings, *, clock: Clock | None = None) -> OrgService:
+    """The organisation service alone, for the ``chibo unit|invite|member`` commands (no content to load)."""
+    return OrgService(open_database(settings), clock or SystemClock())
+
+
+def _file_senders(settings: Settings) -> dict[str, FileSender]:
+    """The channels that can carry files relayed from those that cannot (Zalo): Telegram, when configured."""
+    if settings.telegram_token is None:
+        return {}
+    from bot.channels.telegram.sender import TelegramFileSender
+
+    return {"telegram": TelegramFileSender(settings.telegram_token.get_secret_value(), settings.telegram_base_url)}

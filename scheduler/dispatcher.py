@@ -23,11 +23,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.channels.contract import Sender
 from bot.clock import Clock
 from bot.services.events import outbox_row
 from bot.storage.db import Database
@@ -59,10 +60,6 @@ class Result:
     status: Literal["sent", "retry", "unreachable", "failed"]
     retry_after: float | None = None  # seconds, from a 429
     error: str | None = None
-
-
-class Sender(Protocol):
-    async def send(self, item: Item) -> Result: ...
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.messages import vi_events as ve
+from bot.dialogue import buttons as bt
 from bot.services.events import EventService, occurrence_key, outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Reminder, Unit
@@ -80,16 +80,20 @@ class ReminderFanOut:
         unit = s.get(Unit, event.unit_id)
         assert unit is not None
         view = self._events._view(event, unit, reminder.occurrence_at - timedelta(seconds=1))
-        text = ve.reminder_text(view, self._events.zone, late=late)
+        texts = self._events.texts
+        text = texts.reminder(view, late=late)
         key = occurrence_key(reminder.occurrence_at)
         if event.kind == "conference":
-            buttons = [[ve.ATTEND, f"ev:a:{event.id}:{key}"], [ve.ABSENT, f"ev:x:{event.id}:{key}"]]
+            buttons = [
+                [texts.answer_button("attend"), bt.EVENT_ATTEND.pack(event.id, key)],
+                [texts.answer_button("absent"), bt.EVENT_ABSENT.pack(event.id, key)],
+            ]
             skip_answer = "absent"
         elif event.topic in ("essay", "report"):
-            buttons = [[ve.SUBMITTED, f"ev:s:{event.id}:{key}"]]
+            buttons = [[texts.answer_button("submitted"), bt.EVENT_SUBMITTED.pack(event.id, key)]]
             skip_answer = "submitted"
         elif event.topic == "quiz" and event.quiz_id:
-            buttons, skip_answer = [[ve.TAKE_QUIZ, f"qz:s:{event.quiz_id}"]], ""
+            buttons, skip_answer = [[texts.answer_button("quiz"), bt.QUIZ_START.pack(event.quiz_id)]], ""
         else:
             buttons, skip_answer = [], ""
         answered = set(

@@ -11,7 +11,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import insert, select
 
 from bot.clock import Clock
-from bot.messages import vi_events as ve
 from bot.services.events import EventService, delivery_report, outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Broadcast, Outbox
@@ -54,7 +53,7 @@ class Delivery:
                 route = routes_for(s, [fresh.author_id]).get(fresh.author_id)
                 if route is None:
                     continue
-                text = ve.delivery(delivery_report(s, fresh.id), fresh.text)
+                text = self.events.texts.delivery(delivery_report(s, fresh.id), fresh.text)
                 exists = s.scalar(select(Outbox.id).where(Outbox.dedup_key == f"br{fresh.id}"))
                 if exists is None:
                     row = outbox_row(f"br{fresh.id}", fresh.author_id, route, "report", text, self._clock.now())

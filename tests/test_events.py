@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FixedClock
+from bot.messages.member_texts import VietnameseTexts
 from bot.services.events import EventDraft, EventService, from_key, parse_moments
 from bot.services.org import Actor, Denied, OrgError, OrgService
 from bot.storage.db import Database
@@ -75,7 +76,7 @@ class World:
 
     def restart(self) -> None:
         """A new process: fresh services and dispatcher over the same database (and the same clock)."""
-        self.events = EventService(self.db, self.clock, ZONE)
+        self.events = EventService(self.db, self.clock, ZONE, VietnameseTexts(ZONE))
         self.delivery = Delivery(
             self.db, self.clock, self.events, Dispatcher(self.db, self.clock, {"telegram": self.sender})
         )
@@ -92,7 +93,7 @@ def make_world(db: Database) -> World:
     committee = org.add_unit(system, "Đảng bộ xã Thanh Miện", "committee").id
     cell = org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
     other = org.add_unit(system, "Chi bộ thôn 2", "cell", committee).id
-    events = EventService(db, clock, ZONE)
+    events = EventService(db, clock, ZONE, VietnameseTexts(ZONE))
     sender = FakeSender()
     delivery = Delivery(db, clock, events, Dispatcher(db, clock, {"telegram": sender}))
     w = World(db, clock, org, events, sender, delivery, cell, other, system, [], system)

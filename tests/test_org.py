@@ -12,6 +12,8 @@ import pytest
 from openpyxl import Workbook
 
 from bot.clock import FixedClock
+from bot.domain.names import clean_name
+from bot.roster import read_roster
 from bot.services.org import (
     CODE_LENGTH,
     MAX_FAILURES,
@@ -20,11 +22,9 @@ from bot.services.org import (
     InviteError,
     OrgError,
     OrgService,
-    clean_name,
     looks_like_code,
     normalize_code,
 )
-from bot.services.roster import read_roster
 from bot.storage.db import Database
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from bot.dialogue.contract import IncomingMessage, Reply
 from bot.dialogue.core import DialogueCore
 from bot.knowledge.quizzes import load_quizzes
 from bot.services.org import Actor
+from bot.text.when import When
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
@@ -202,3 +203,29 @@ def test_quiz_files_are_validated(tmp_path: Path) -> None:
 def test_the_bundled_quizzes_are_valid() -> None:
     quizzes, problems = load_quizzes(Path(__file__).resolve().parent.parent / "content")
     assert problems == [] and len(quizzes) >= 3 and all(len(q.questions) >= 10 for q in quizzes)
+
+
+def test_assigning_a_quiz_is_one_transaction(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while linking the quiz leaves no deadline (and no reminders) behind."""
+    from sqlalchemy import func, select
+
+    from bot.storage.models import Event, QuizAssignment, Reminder
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    secretary = app.org.actor_for("telegram", "s")
+    assert secretary is not None
+    monkeypatch.setattr(app.quizzes, "_link", broken)
+    with pytest.raises(RuntimeError):
+        app.quizzes.assign(secretary, "thu", When(date(2026, 4, 15)))
+    with app.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 0
+        assert s.scalar(select(func.count()).select_from(Reminder)) == 0
+        assert s.scalar(select(func.count()).select_from(QuizAssignment)) == 0
+    monkeypatch.undo()
+    event_id = app.quizzes.assign(secretary, "thu", When(date(2026, 4, 15)))
+    with app.db.session() as s:
+        event = s.get(Event, event_id)
+        assert event is not None and event.quiz_id == "thu"
+        assert s.scalar(select(func.count()).select_from(Reminder)) > 0

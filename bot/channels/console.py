@@ -8,11 +8,11 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from bot.channels.contract import ChoiceMemory
 from bot.channels.plain import render_plain
 from bot.dialogue.contract import Button, IncomingMessage, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
-from bot.services.conversations import ConversationStore
 from scheduler.dispatcher import Item, Result
 
 CONSOLE_USER = "console-user"
@@ -21,7 +21,7 @@ CONSOLE_USER = "console-user"
 class ConsoleSender:
     """Reminders and notices for the console's member, printed between the lines of the chat."""
 
-    def __init__(self, conversations: ConversationStore, stdout: TextIO | None = None) -> None:
+    def __init__(self, conversations: ChoiceMemory, stdout: TextIO | None = None) -> None:
         self.conversations = conversations
         self.out = stdout or sys.stdout
 

@@ -6,14 +6,16 @@ The content is shared by the whole installation (one committee and the cells bel
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Context, Feature
 from bot.documents import DocumentError, read_structure
 from bot.knowledge.importer import ImportResult, check_output, import_booklet, slug
+from bot.services.content import ContentService
+from bot.services.policy import can
 
 BOOKLET_FILES = (".docx", ".pdf", ".md", ".txt")
 MIN_ENTRIES = 3  # fewer than this is not a booklet (perhaps a plan)
@@ -41,17 +43,18 @@ def preview(result: ImportResult, filename: str) -> str:
 
 
 class BookletsFeature:
-    def __init__(self, content_dir: Path, reload: Callable[[], int]) -> None:
-        self.content_dir = content_dir
-        self.reload = reload
+    def __init__(self, content: ContentService) -> None:
+        self.content = content
 
     def feature(self) -> Feature:
-        return Feature(buttons={"bk": self.button}, attachment=self.booklet_file)
+        return Feature(buttons={bt.BOOKLET.prefix: self.button}, attachment=self.booklet_file)
 
     def booklet_file(self, ctx: Context, _: str) -> Outcome | None:
         attachment = ctx.msg.attachment
         assert attachment is not None
-        if not attachment.filename.lower().endswith(BOOKLET_FILES) or ctx.actor is None or ctx.actor.role != "admin":
+        if not attachment.filename.lower().endswith(BOOKLET_FILES) or ctx.actor is None:
+            return None
+        if not can(ctx.actor, "import_booklet"):
             return None
         try:
             reading = read_structure(attachment.filename, attachment.content)
@@ -73,20 +76,16 @@ class BookletsFeature:
         if len(text) > MAX_STATE_CHARS:
             return Outcome([Reply(TOO_LARGE)])
         ctx.state["booklet"] = {"kind": best.kind, "name": prefix, "yaml": text}
-        buttons = (Button(CONFIRM, "bk:ok"), Button(CANCEL, "bk:no"))
+        buttons = (Button(CONFIRM, bt.BOOKLET.pack("ok")), Button(CANCEL, bt.BOOKLET.pack("no")))
         return Outcome([Reply(preview(best, attachment.filename), buttons)])
 
-    def button(self, ctx: Context, rest: str) -> Outcome:
+    def button(self, ctx: Context, data: str) -> Outcome:
         pending: dict[str, Any] | None = ctx.state.pop("booklet", None)
-        if rest != "ok":
+        if bt.BOOKLET.unpack(data) != ("ok",):
             return Outcome([Reply(CANCELLED)])
         if not pending:
             return Outcome([Reply(DONE)])
-        if ctx.actor is None or ctx.actor.role != "admin":
+        if ctx.actor is None or not can(ctx.actor, "import_booklet"):
             return Outcome([Reply(CANCELLED)])
-        folder = self.content_dir / ("qa" if pending["kind"] == "qa" else "glossary")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"nhap-{pending['name']}.yaml"
-        path.write_text(pending["yaml"], encoding="utf-8")
-        total = self.reload()
-        return Outcome([Reply(f"Đã đưa vào nội dung ({path.name}). Bot đang trả lời từ {total} mục.")])
+        name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], pending["yaml"])
+        return Outcome([Reply(f"Đã đưa vào nội dung ({name}). Bot đang trả lời từ {total} mục.")])

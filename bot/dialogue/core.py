@@ -10,22 +10,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from bot.dialogue import buttons
 from bot.dialogue.contract import Button, IncomingMessage, Outcome, Reply
 from bot.knowledge.content import Entry
 from bot.knowledge.search import SUGGEST_THRESHOLD, SearchIndex, SearchResult
 from bot.messages import vi
-from bot.services.conversations import ConversationStore
-from bot.services.org import Actor, Denied, OrgService
+from bot.services.org import OrgService
+from bot.services.policy import Actor, Denied, may_use
 from bot.services.qa import QAService
+from bot.storage.conversations import ConversationStore
 from bot.text.normalize import fold
 
 MAX_QUESTION_CHARS = 500
 TERMS_PER_PAGE = 8
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@(\w+))?\s*(.*)$", re.DOTALL)
 _CHOICE_RE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-
-# Who may see and use a command, lowest first: anyone, a member who has joined, a secretary, an admin.
-LEVELS = {"guest": 0, "member": 1, "secretary": 2, "admin": 3, "system": 4}
 
 
 @dataclass
@@ -42,10 +41,6 @@ class Context:
         org = self.core.org
         return org.actor_for(self.msg.channel, self.msg.user_ref) if org else None
 
-    @property
-    def level(self) -> int:
-        return LEVELS[self.actor.role] if self.actor else 0
-
 
 Handler = Callable[[Context, str], Outcome]
 
@@ -54,7 +49,7 @@ Handler = Callable[[Context, str], Outcome]
 class Command:
     names: tuple[str, ...]
     handler: Handler
-    level: str = "guest"  # the lowest role that may use it (and sees it in help)
+    level: str = "guest"  # the lowest role that may use it and sees it in help (bot.services.policy.may_use)
     help: str = ""  # one line for /huongdan: "/lenh <tham số> — việc nó làm"
     private: bool = False  # lists names or changes membership: only in a private chat
 
@@ -64,17 +59,27 @@ class Feature:
     """A group of commands, button kinds and multi-step flows plugged into the core."""
 
     commands: tuple[Command, ...] = ()
-    buttons: dict[str, Handler] = field(default_factory=dict)  # prefix before ":" → handler of the rest
+    # Prefix before ":" → handler of the whole data (read with a codec of bot/dialogue/buttons.py).
+    buttons: dict[str, Handler] = field(default_factory=dict)
     flows: dict[str, Handler] = field(default_factory=dict)  # state["flow"] → handler of the next text
     # A file sent in a private chat; returns None for a file that is not its kind, so the next feature looks.
     attachment: Callable[[Context, str], Outcome | None] | None = None
     intercept: Callable[[Context, str], Outcome | None] | None = None  # plain text, before it is a question
+    # Deep links ("/start <payload>", a Telegram t.me link): payload prefix → handler of the whole payload.
+    # The longest claimed prefix wins; "" claims every payload no other feature claims.
+    deep_links: dict[str, Handler] = field(default_factory=dict)
+
+
+CORE_BUTTONS = frozenset(
+    kind.prefix for kind in (buttons.ENTRY, buttons.ENTRY_BY_HASH, buttons.FEEDBACK, buttons.TERM_PAGE)
+)
 
 
 def entry_button_data(entry: Entry) -> str:
     """Callback data naming an entry, within Telegram's 64 bytes however long the id."""
-    data = f"a:{entry.id}"
-    return data if len(data.encode()) <= 64 else "h:" + _short_hash(entry.id)
+    if buttons.ENTRY.unpack(f"a:{entry.id}") is not None:
+        return buttons.ENTRY.pack(entry.id)
+    return buttons.ENTRY_BY_HASH.pack(_short_hash(entry.id))
 
 
 def _short_hash(entry_id: str) -> str:
@@ -100,6 +105,7 @@ class DialogueCore:
         self.commands: list[Command] = []
         self._commands: dict[str, Command] = {}
         self._buttons: dict[str, Handler] = {}
+        self._deep_links: dict[str, Handler] = {}
         self._flows: dict[str, Handler] = {}
         self._attachments: list[Callable[[Context, str], Outcome | None]] = []
         self._intercepts: list[Callable[[Context, str], Outcome | None]] = []
@@ -109,7 +115,14 @@ class DialogueCore:
                 for name in command.names:
                     assert name not in self._commands, f"command /{name} registered twice"
                     self._commands[name] = command
-            self._buttons.update(feature.buttons)
+            for prefix, handler in feature.buttons.items():
+                if prefix in self._buttons or prefix in CORE_BUTTONS:
+                    raise ValueError(f"button prefix {prefix!r} registered twice")
+                self._buttons[prefix] = handler
+            for payload, handler in feature.deep_links.items():
+                if payload in self._deep_links:
+                    raise ValueError(f"deep link prefix {payload!r} claimed twice")
+                self._deep_links[payload] = handler
             self._flows.update(feature.flows)
             if feature.attachment is not None:
                 self._attachments.append(feature.attachment)
@@ -171,7 +184,7 @@ class DialogueCore:
             ctx.state.pop("flow", None)  # a command ends any step-by-step exchange
             if command.private and not msg.private:
                 return Outcome([Reply(vi.PRIVATE_ONLY)])
-            if ctx.level < LEVELS[command.level]:
+            if not may_use(ctx.actor, command.level):
                 return Outcome([Reply(vi.NOT_JOINED if ctx.actor is None else vi.DENIED)])
             return command.handler(ctx, args)
         flow = ctx.state.get("flow")
@@ -185,7 +198,7 @@ class DialogueCore:
         return self.answer(msg, text)
 
     def help_text(self, ctx: Context) -> str:
-        lines = [c.help for c in self.commands if c.help and ctx.level >= LEVELS[c.level]]
+        lines = [c.help for c in self.commands if c.help and may_use(ctx.actor, c.level)]
         return vi.help_text(lines)
 
     def answer(self, msg: IncomingMessage, question: str) -> Outcome:
@@ -210,37 +223,45 @@ class DialogueCore:
         )
 
     def _answer_card(self, entry: Entry, log_id: int, related: list[Entry]) -> Reply:
-        buttons = [Button(vi.suggestion_label(e), entry_button_data(e)) for e in related]
-        buttons += [Button(vi.USEFUL, f"f:{log_id}:u"), Button(vi.NOT_RIGHT, f"f:{log_id}:d")]
-        return Reply(vi.answer(entry), buttons=tuple(buttons))
+        choices = [Button(vi.suggestion_label(e), entry_button_data(e)) for e in related]
+        choices += [
+            Button(vi.USEFUL, buttons.FEEDBACK.pack(log_id, "u")),
+            Button(vi.NOT_RIGHT, buttons.FEEDBACK.pack(log_id, "d")),
+        ]
+        return Reply(vi.answer(entry), buttons=tuple(choices))
 
     # -- buttons -----------------------------------------------------------------------------------------
 
     def _press(self, ctx: Context, data: str) -> Outcome:
         msg = ctx.msg
-        kind, _, rest = data.partition(":")
-        if kind in self._buttons:
-            return self._buttons[kind](ctx, rest)
-        if kind in {"a", "h"}:
-            entry = self._entry_for(kind, rest)
+        prefix = data.partition(":")[0]
+        if prefix in self._buttons:
+            return self._buttons[prefix](ctx, data)
+        if (key := buttons.ENTRY.unpack(data)) is not None or (key := buttons.ENTRY_BY_HASH.unpack(data)):
+            entry = self._entry_for(prefix, key[0])
             if entry is None:
                 return Outcome([Reply(vi.STALE_BUTTON)])
             log_id = self.qa.choose(entry, msg.channel)
             return Outcome([self._answer_card(entry, log_id, [])])
-        if kind == "f":
-            log_part, _, value = rest.partition(":")
-            if not log_part.isdigit() or value not in {"u", "d"}:
-                return Outcome([Reply(vi.STALE_BUTTON)])
-            fresh = self.qa.feedback(int(log_part), "useful" if value == "u" else "wrong")
+        if (feedback := buttons.FEEDBACK.unpack(data)) is not None:
+            log_id, value = feedback
+            fresh = self.qa.feedback(log_id, "useful" if value == "u" else "wrong")
             return Outcome(notice=vi.THANKS_FEEDBACK if fresh else vi.FEEDBACK_ALREADY)
-        if kind == "t" and rest.isdigit():
-            return Outcome([self._term_page(int(rest), edit=True)])
+        if (page := buttons.TERM_PAGE.unpack(data)) is not None:
+            return Outcome([self._term_page(page[0], edit=True)])
         return Outcome([Reply(vi.STALE_BUTTON)])
 
-    def _entry_for(self, kind: str, key: str) -> Entry | None:
+    def _entry_for(self, prefix: str, key: str) -> Entry | None:
         for entry in self.index.entries:
-            if (kind == "a" and entry.id == key) or (kind == "h" and _short_hash(entry.id) == key):
+            if (prefix == "a" and entry.id == key) or (prefix == "h" and _short_hash(entry.id) == key):
                 return entry
+        return None
+
+    def deep_link(self, ctx: Context, payload: str) -> Outcome | None:
+        """The feature that claimed the longest prefix of ``payload`` answers it; None when none did."""
+        for prefix in sorted(self._deep_links, key=len, reverse=True):
+            if payload.startswith(prefix):
+                return self._deep_links[prefix](ctx, payload)
         return None
 
     # -- terms -------------------------------------------------------------------------------------------
@@ -255,12 +276,12 @@ class DialogueCore:
         pages = (len(terms) + TERMS_PER_PAGE - 1) // TERMS_PER_PAGE
         page = min(max(page, 1), pages)
         chunk = terms[(page - 1) * TERMS_PER_PAGE : page * TERMS_PER_PAGE]
-        buttons = [Button(e.title, entry_button_data(e)) for e in chunk]
+        choices = [Button(e.title, entry_button_data(e)) for e in chunk]
         if page > 1:
-            buttons.append(Button(vi.PREVIOUS_PAGE, f"t:{page - 1}"))
+            choices.append(Button(vi.PREVIOUS_PAGE, buttons.TERM_PAGE.pack(page - 1)))
         if page < pages:
-            buttons.append(Button(vi.NEXT_PAGE, f"t:{page + 1}"))
-        return Reply(vi.TERM_LIST.format(page=page, pages=pages), buttons=tuple(buttons), edit=edit)
+            choices.append(Button(vi.NEXT_PAGE, buttons.TERM_PAGE.pack(page + 1)))
+        return Reply(vi.TERM_LIST.format(page=page, pages=pages), buttons=tuple(choices), edit=edit)
 
     def term(self, msg: IncomingMessage, word: str) -> Outcome:
         if not word:
@@ -286,9 +307,9 @@ class DialogueCore:
 
 
 def _start(ctx: Context, args: str) -> Outcome:
-    # "/start <code>" is how a Telegram invite link arrives; the members feature takes it from here.
-    if args and "join" in ctx.core._flows:
-        return ctx.core._flows["join"](ctx, args)
+    # "/start <payload>" is how a Telegram deep link arrives (an invite link: joining claims those).
+    if args and (outcome := ctx.core.deep_link(ctx, args)) is not None:
+        return outcome
     name = f" {ctx.msg.display_name}" if ctx.msg.display_name else ""
     return Outcome([Reply(vi.WELCOME.format(name=name))])
 

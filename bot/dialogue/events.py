@@ -13,9 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi_events as ve
+from bot.render.ics import event_ics
 from bot.services.events import (
     DEFAULT_REMINDERS,
     EventDraft,
@@ -25,8 +27,8 @@ from bot.services.events import (
     guess_kind,
     parse_moments,
 )
-from bot.services.ics import event_ics
-from bot.services.org import Actor, Denied, OrgError, OrgService
+from bot.services.org import OrgError, OrgService
+from bot.services.policy import Actor, Denied
 from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
 
@@ -52,7 +54,7 @@ class EventsFeature:
                 Command(("thamdu", "diemdanh"), self.answers, "secretary", ve.HELP_ANSWERS, private=True),
                 Command(("thongbao", "tb"), self.notice, "secretary", ve.HELP_NOTICE, private=True),
             ),
-            buttons={"ev": self.button, "nb": self.notice_button},
+            buttons={bt.EVENT_SAVE.prefix: self.button, bt.NOTICE_SEND.prefix: self.notice_button},
             flows={"event": self.create_flow, "event_edit": self.edit_flow, "absent": self.absent_flow},
         )
 
@@ -96,9 +98,9 @@ class EventsFeature:
         if not args.strip():
             ctx.state["flow"] = {"name": "event", "step": "kind", "draft": {}}
             buttons = (
-                Button(ve.KIND_CONFERENCE, "ev:k:c"),
-                Button(ve.KIND_ESSAY, "ev:k:e"),
-                Button(ve.KIND_REPORT, "ev:k:r"),
+                Button(ve.KIND_CONFERENCE, bt.EVENT_KIND.pack("c")),
+                Button(ve.KIND_ESSAY, bt.EVENT_KIND.pack("e")),
+                Button(ve.KIND_REPORT, bt.EVENT_KIND.pack("r")),
             )
             return Outcome([Reply(ve.ASK_KIND, buttons)])
         parts = [p.strip() for p in args.split("|")]
@@ -180,7 +182,11 @@ class EventsFeature:
         ctx.state["event_draft"] = draft
         audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
         text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)
-        buttons = (Button(ve.CONFIRM, "ev:ok"), Button(ve.FIX, "ev:fix"), Button(ve.CANCEL, "ev:no"))
+        buttons = (
+            Button(ve.CONFIRM, bt.EVENT_SAVE.pack()),
+            Button(ve.FIX, bt.EVENT_FIX.pack()),
+            Button(ve.CANCEL, bt.EVENT_DROP.pack()),
+        )
         return Outcome([Reply(text, buttons)])
 
     def _save(self, ctx: Context) -> Outcome:
@@ -206,7 +212,12 @@ class EventsFeature:
         except OrgError as exc:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
         return Outcome(
-            [Reply(ve.created(event, self.zone), (Button(ve.ICS_BUTTON.format(title="tệp .ics"), f"ev:i:{event.id}"),))]
+            [
+                Reply(
+                    ve.created(event, self.zone),
+                    (Button(ve.ICS_BUTTON.format(title="tệp .ics"), bt.EVENT_ICS.pack(event.id)),),
+                )
+            ]
         )
 
     # -- the calendar ------------------------------------------------------------------------------------
@@ -217,7 +228,9 @@ class EventsFeature:
         if not upcoming:
             return Outcome([Reply(ve.NO_EVENTS)])
         text = "\n\n".join(ve.event_card(e, self.zone) for e in upcoming)
-        buttons = tuple(Button(ve.ICS_BUTTON.format(title=_short(e.title)), f"ev:i:{e.id}") for e in upcoming[:8])
+        buttons = tuple(
+            Button(ve.ICS_BUTTON.format(title=_short(e.title)), bt.EVENT_ICS.pack(e.id)) for e in upcoming[:8]
+        )
         return Outcome([Reply(text, buttons, title="Lịch sắp tới")])
 
     def _ics(self, ctx: Context, event_id: int) -> Outcome:
@@ -244,7 +257,7 @@ class EventsFeature:
         except OrgError as exc:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
         buttons = tuple(
-            Button(label, f"ev:e:{event_id}:{f}")
+            Button(label, bt.EVENT_EDIT.pack(event_id, f))
             for label, f in ((ve.EDIT_TIME, "t"), (ve.EDIT_PLACE, "p"), (ve.EDIT_TITLE, "n"), (ve.EDIT_MOMENTS, "m"))
         )
         return Outcome([Reply(ve.EDIT_WHAT.format(title=event.title), buttons)])
@@ -277,7 +290,7 @@ class EventsFeature:
             new: When = changes["when"]
             clock = new.time.strftime("%H:%M") if new.time else None
             ctx.state["event_edit"] = {"id": event_id, "date": new.date.isoformat(), "time": clock}
-            buttons = (Button(ve.CONFIRM, "ev:eok"), Button(ve.CANCEL, "ev:no"))
+            buttons = (Button(ve.CONFIRM, bt.EVENT_EDIT_SAVE.pack()), Button(ve.CANCEL, bt.EVENT_DROP.pack()))
             return Outcome([Reply(f"Đổi thời gian thành {describe(changes['when'])}?", buttons)])
         return self._apply(actor, event_id, changes)
 
@@ -299,7 +312,7 @@ class EventsFeature:
             event = self.events.get(self._actor(ctx), event_id)
         except OrgError as exc:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
-        buttons = (Button(ve.CANCEL_CONFIRM, f"ev:cx:{event_id}"), Button(ve.CANCEL, "ev:no"))
+        buttons = (Button(ve.CANCEL_CONFIRM, bt.EVENT_CANCEL.pack(event_id)), Button(ve.CANCEL, bt.EVENT_DROP.pack()))
         return Outcome([Reply(ve.CANCEL_ASK.format(title=event.title), buttons)])
 
     def answers(self, ctx: Context, args: str) -> Outcome:
@@ -316,33 +329,30 @@ class EventsFeature:
 
     # -- buttons -----------------------------------------------------------------------------------------
 
-    def button(self, ctx: Context, rest: str) -> Outcome:
-        parts = rest.split(":")
-        action = parts[0]
-        if action == "k":
-            return self._kind_chosen(ctx, parts[1] if len(parts) > 1 else "")
-        if action == "ok":
+    def button(self, ctx: Context, data: str) -> Outcome:
+        if (kind := bt.EVENT_KIND.unpack(data)) is not None:
+            return self._kind_chosen(ctx, kind[0])
+        if bt.EVENT_SAVE.unpack(data) is not None:
             return self._save(ctx)
-        if action == "fix":
+        if bt.EVENT_FIX.unpack(data) is not None:
             draft = ctx.state.pop("event_draft", None)
             if not draft:
                 return Outcome([Reply(DONE)])
             ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
             return Outcome([Reply(ve.ASK_DEADLINE if draft["kind"] == "deadline" else ve.ASK_TIME)])
-        if action == "no":
+        if bt.EVENT_DROP.unpack(data) is not None:
             ctx.state.pop("event_draft", None)
             ctx.state.pop("event_edit", None)
             ctx.state.pop("flow", None)
             return Outcome([Reply(ve.CANCELLED)])
-        if action == "i" and len(parts) == 2 and parts[1].isdigit():
-            return self._ics(ctx, int(parts[1]))
-        if action == "e" and len(parts) == 3 and parts[1].isdigit():
+        if (ics := bt.EVENT_ICS.unpack(data)) is not None:
+            return self._ics(ctx, ics[0])
+        if (edit := bt.EVENT_EDIT.unpack(data)) is not None:
+            event_id, field = edit
             prompts = {"t": ve.ASK_TIME, "p": ve.ASK_NEW_PLACE, "n": ve.ASK_NEW_TITLE, "m": ve.ASK_MOMENTS}
-            if parts[2] not in prompts:
-                return Outcome([Reply(ve.EDIT_USAGE)])
-            ctx.state["flow"] = {"name": "event_edit", "id": int(parts[1]), "field": parts[2]}
-            return Outcome([Reply(prompts[parts[2]])])
-        if action == "eok":
+            ctx.state["flow"] = {"name": "event_edit", "id": event_id, "field": field}
+            return Outcome([Reply(prompts[field])])
+        if bt.EVENT_EDIT_SAVE.unpack(data) is not None:
             pending = ctx.state.pop("event_edit", None)
             if not pending:
                 return Outcome([Reply(DONE)])
@@ -350,14 +360,15 @@ class EventsFeature:
             return self._apply(
                 self._actor(ctx), int(pending["id"]), {"when": When(date.fromisoformat(pending["date"]), clock)}
             )
-        if action == "cx" and len(parts) == 2 and parts[1].isdigit():
+        if (cancel := bt.EVENT_CANCEL.unpack(data)) is not None:
             try:
-                event, told = self.events.cancel(self._actor(ctx), int(parts[1]))
+                event, told = self.events.cancel(self._actor(ctx), cancel[0])
             except OrgError as exc:
                 return Outcome([Reply(ve.error(exc.reason, **exc.details))])
             return Outcome([Reply(ve.CANCELLED_EVENT.format(title=event.title, told=ve.told(told)).strip())])
-        if action in ("a", "x", "s") and len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            return self._answer(ctx, action, int(parts[1]), int(parts[2]))
+        for action, codec in (("a", bt.EVENT_ATTEND), ("x", bt.EVENT_ABSENT), ("s", bt.EVENT_SUBMITTED)):
+            if (answer := codec.unpack(data)) is not None:
+                return self._answer(ctx, action, *answer)
         return Outcome(notice=ve.EVENT_GONE)
 
     def _answer(self, ctx: Context, action: str, event_id: int, key: int) -> Outcome:
@@ -400,15 +411,15 @@ class EventsFeature:
             return Outcome([Reply(ve.NOTICE_NOBODY)])
         token = secrets.token_hex(6)
         ctx.state["notice"] = {"text": text[:3000], "token": token}
-        buttons = (Button(ve.NOTICE_SEND, f"nb:yes:{token}"), Button(ve.CANCEL, "nb:no"))
+        buttons = (Button(ve.NOTICE_SEND, bt.NOTICE_SEND.pack(token)), Button(ve.CANCEL, bt.NOTICE_DROP.pack()))
         return Outcome([Reply(ve.notice_preview(text, n, self._unit_name(actor)), buttons)])
 
-    def notice_button(self, ctx: Context, rest: str) -> Outcome:
+    def notice_button(self, ctx: Context, data: str) -> Outcome:
         pending = ctx.state.pop("notice", None)
-        parts = rest.split(":")
-        if parts[0] != "yes":
+        if not data.startswith(bt.NOTICE_SEND.tag + ":"):
             return Outcome([Reply(ve.CANCELLED)])
-        if not pending or len(parts) != 2 or pending.get("token") != parts[1]:
+        send = bt.NOTICE_SEND.unpack(data)
+        if not pending or send is None or pending.get("token") != send[0]:
             return Outcome([Reply(ve.NOTICE_ALREADY)])
         try:
             _, n = self.events.broadcast(self._actor(ctx), pending["text"], token=pending["token"])

@@ -10,21 +10,16 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
+from bot.domain.names import clean_name
+from bot.domain.views import RosterRow
 from bot.messages import vi
 from bot.messages import vi_members as vm
-from bot.services.org import (
-    Actor,
-    Denied,
-    InviteError,
-    OrgError,
-    OrgService,
-    RosterRow,
-    clean_name,
-    looks_like_code,
-)
-from bot.services.roster import RosterError, read_roster
+from bot.roster import RosterError, read_roster
+from bot.services.org import InviteError, OrgError, OrgService, looks_like_code
+from bot.services.policy import Actor, Denied, admin_inviting_at_home, can
 
 ROLE_WORDS = {
     "dangvien": "member",
@@ -64,13 +59,14 @@ class MembersFeature:
                 Command(("xoadulieu",), self.erase, level="admin", help=vm.HELP_ERASE, private=True),
             ),
             buttons={
-                "j": self.join_button,
-                "l": self.leave_button,
-                "r": self.remove_button,
-                "e": self.erase_button,
-                "ro": self.roster_button,
+                bt.JOIN_AS_INVITED.prefix: self.join_button,
+                bt.LEAVE.prefix: self.leave_button,
+                bt.REMOVE.prefix: self.remove_button,
+                bt.ERASE.prefix: self.erase_button,
+                bt.ROSTER.prefix: self.roster_button,
             },
             flows={"join": self.join_flow},
+            deep_links={"": self.join_flow},  # an invite link: t.me/<bot>?start=<code>
             attachment=self.roster_file,
             intercept=self.typed_code,
         )
@@ -109,16 +105,16 @@ class MembersFeature:
             ctx.state["flow"] = {"name": "join", "code": invite.code}
             buttons: tuple[Button, ...] = ()
             if invite.full_name:
-                buttons = (Button(vm.IT_IS_ME.format(name=invite.full_name), "j:me"),)
+                buttons = (Button(vm.IT_IS_ME.format(name=invite.full_name), bt.JOIN_AS_INVITED.pack()),)
             return Outcome([Reply(vm.ASK_NAME.format(unit=invite.unit_name, role=vm.ROLE[invite.role]), buttons)])
         name = clean_name(text)
         if name is None:
             return Outcome([Reply(vm.NAME_AGAIN)])
         return self._redeem(ctx, code, name)
 
-    def join_button(self, ctx: Context, rest: str) -> Outcome:
+    def join_button(self, ctx: Context, data: str) -> Outcome:
         flow = ctx.state.get("flow") or {}
-        if rest != "me" or flow.get("name") != "join":
+        if bt.JOIN_AS_INVITED.unpack(data) is None or flow.get("name") != "join":
             return Outcome([Reply(vm.JOIN_HOW)])
         return self._redeem(ctx, flow["code"], None)
 
@@ -137,16 +133,19 @@ class MembersFeature:
     def profile(self, ctx: Context, args: str) -> Outcome:
         assert ctx.actor is not None
         view = self.org.profile(ctx.actor)
-        return Outcome([Reply(vm.profile(view, self._date(view.joined_at)), (Button(vm.LEAVE_BUTTON, "l:ask"),))])
+        return Outcome(
+            [Reply(vm.profile(view, self._date(view.joined_at)), (Button(vm.LEAVE_BUTTON, bt.LEAVE.pack("ask")),))]
+        )
 
     def leave(self, ctx: Context, args: str) -> Outcome:
-        return self.leave_button(ctx, "ask")
+        return self.leave_button(ctx, bt.LEAVE.pack("ask"))
 
-    def leave_button(self, ctx: Context, rest: str) -> Outcome:
+    def leave_button(self, ctx: Context, data: str) -> Outcome:
         if ctx.actor is None:
             return Outcome([Reply(vi.NOT_JOINED)])
+        rest = (bt.LEAVE.unpack(data) or ("no",))[0]
         if rest == "ask":
-            buttons = (Button(vm.LEAVE_CONFIRM, "l:yes"), Button(vm.CANCEL, "l:no"))
+            buttons = (Button(vm.LEAVE_CONFIRM, bt.LEAVE.pack("yes")), Button(vm.CANCEL, bt.LEAVE.pack("no")))
             return Outcome([Reply(vm.LEAVE_ASK.format(unit=self._unit_name(ctx.actor)), buttons)])
         if rest == "yes":
             self.org.leave(ctx.actor)
@@ -168,7 +167,7 @@ class MembersFeature:
                 role = ROLE_WORDS[w.lower()]
             else:
                 return Outcome([Reply(vm.INVITE_USAGE)])
-        if actor.role == "admin" and unit_id == actor.unit_id and role != "admin":
+        if admin_inviting_at_home(actor, unit_id, role):
             return Outcome([Reply(vm.INVITE_USAGE_ADMIN)])
         assert unit_id is not None
         try:
@@ -199,15 +198,15 @@ class MembersFeature:
             return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
         if view.status not in ("active", "invited"):
             return Outcome([Reply(vm.ALREADY_LEFT.format(name=view.full_name))])
-        buttons = (Button(vm.REMOVE_CONFIRM, f"r:{view.id}"), Button(vm.CANCEL, "r:no"))
+        buttons = (Button(vm.REMOVE_CONFIRM, bt.REMOVE.pack(view.id)), Button(vm.CANCEL, bt.REMOVE_DROP.pack()))
         return Outcome([Reply(vm.REMOVE_ASK.format(name=view.full_name, unit=view.unit_name), buttons)])
 
-    def remove_button(self, ctx: Context, rest: str) -> Outcome:
-        if not rest.isdigit():
+    def remove_button(self, ctx: Context, data: str) -> Outcome:
+        if (target := bt.REMOVE.unpack(data)) is None:
             return Outcome([Reply(vm.CANCELLED)])
         actor = self._require(ctx)
         try:
-            view = self.org.remove_member(actor, int(rest))
+            view = self.org.remove_member(actor, target[0])
         except OrgError as exc:
             return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
         return Outcome([Reply(vm.REMOVED.format(name=view.full_name))])
@@ -240,15 +239,15 @@ class MembersFeature:
             view = self.org.member(actor, int(target))
         except OrgError as exc:
             return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
-        buttons = (Button(vm.ERASE_CONFIRM, f"e:{view.id}"), Button(vm.CANCEL, "e:no"))
+        buttons = (Button(vm.ERASE_CONFIRM, bt.ERASE.pack(view.id)), Button(vm.CANCEL, bt.ERASE_DROP.pack()))
         return Outcome([Reply(vm.ERASE_ASK.format(name=view.full_name), buttons)])
 
-    def erase_button(self, ctx: Context, rest: str) -> Outcome:
-        if not rest.isdigit():
+    def erase_button(self, ctx: Context, data: str) -> Outcome:
+        if (target := bt.ERASE.unpack(data)) is None:
             return Outcome([Reply(vm.CANCELLED)])
         actor = self._require(ctx)
         try:
-            self.org.erase_member(actor, int(rest))
+            self.org.erase_member(actor, target[0])
         except OrgError as exc:
             return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
         return Outcome([Reply(vm.ERASED)])
@@ -261,7 +260,7 @@ class MembersFeature:
         if not attachment.filename.lower().endswith((".csv", ".xlsx", ".txt")):
             return None  # not a roster
         actor = ctx.actor
-        if actor is None or actor.role not in ("secretary", "admin"):
+        if actor is None or not can(actor, "import_roster"):
             return Outcome([Reply(vm.FILE_NOT_EXPECTED)])
         try:
             rows, problems = read_roster(attachment.filename, attachment.content)
@@ -270,12 +269,12 @@ class MembersFeature:
         if not rows:
             return Outcome([Reply(vm.roster_empty(problems))])
         ctx.state["roster"] = [[r.full_name, r.title, r.phone] for r in rows]
-        buttons = (Button(vm.ROSTER_CONFIRM, "ro:yes"), Button(vm.CANCEL, "ro:no"))
+        buttons = (Button(vm.ROSTER_CONFIRM, bt.ROSTER.pack("yes")), Button(vm.CANCEL, bt.ROSTER.pack("no")))
         return Outcome([Reply(vm.roster_preview(rows, problems, self._unit_name(actor)), buttons)])
 
-    def roster_button(self, ctx: Context, rest: str) -> Outcome:
+    def roster_button(self, ctx: Context, data: str) -> Outcome:
         saved = ctx.state.pop("roster", None)
-        if rest != "yes" or not saved:
+        if bt.ROSTER.unpack(data) != ("yes",) or not saved:
             return Outcome([Reply(vm.CANCELLED)])
         actor = self._require(ctx)
         assert actor.unit_id is not None

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.documents import DocumentError, read_document
@@ -17,6 +18,7 @@ from bot.messages import vi_events as ve
 from bot.plans.extract import Action, extract_actions
 from bot.services.events import EventDraft, EventService, Kind
 from bot.services.org import OrgError
+from bot.services.policy import can
 from bot.text.normalize import fold
 from bot.text.when import When
 
@@ -62,7 +64,7 @@ class PlansFeature:
     def feature(self) -> Feature:
         return Feature(
             commands=(Command(("kehoach", "kh"), self.command, "secretary", HELP_PLAN, private=True),),
-            buttons={"pl": self.button},
+            buttons={bt.PLAN_CREATE.prefix: self.button},
             attachment=self.plan_file,
         )
 
@@ -75,7 +77,7 @@ class PlansFeature:
         attachment = ctx.msg.attachment
         assert attachment is not None
         name = attachment.filename.lower()
-        if not name.endswith(PLAN_FILES) or ctx.actor is None or ctx.actor.role not in ("secretary", "admin"):
+        if not name.endswith(PLAN_FILES) or ctx.actor is None or not can(ctx.actor, "import_plan"):
             return None
         try:
             text = read_document(attachment.filename, attachment.content)
@@ -107,26 +109,25 @@ class PlansFeature:
     def _card(self, plan: dict[str, Any], *, edit: bool = False) -> Reply:
         items = plan["items"]
         buttons = [
-            Button(f"{'☑' if it['on'] else '☐'} {i}. {_when_text(it)} {it['title'][:40]}", f"pl:t:{i - 1}")
+            Button(f"{'☑' if it['on'] else '☐'} {i}. {_when_text(it)} {it['title'][:40]}", bt.PLAN_TOGGLE.pack(i - 1))
             for i, it in enumerate(items, 1)
         ]
         chosen = sum(1 for it in items if it["on"])
-        buttons += [Button(CREATE.format(n=chosen), "pl:ok"), Button(ve.CANCEL, "pl:no")]
+        buttons += [Button(CREATE.format(n=chosen), bt.PLAN_CREATE.pack()), Button(ve.CANCEL, bt.PLAN_DROP.pack())]
         return Reply(found_text(items, plan.get("skipped", 0)), tuple(buttons), edit=edit)
 
-    def button(self, ctx: Context, rest: str) -> Outcome:
+    def button(self, ctx: Context, data: str) -> Outcome:
         plan = ctx.state.get("plan")
         if not plan:
             return Outcome([Reply(DONE)])
-        parts = rest.split(":")
-        if parts[0] == "no":
+        if bt.PLAN_DROP.unpack(data) is not None:
             ctx.state.pop("plan", None)
             return Outcome([Reply(ve.CANCELLED)])
-        if parts[0] == "t" and len(parts) == 2 and parts[1].isdigit() and int(parts[1]) < len(plan["items"]):
-            item = plan["items"][int(parts[1])]
+        if (toggle := bt.PLAN_TOGGLE.unpack(data)) is not None and toggle[0] < len(plan["items"]):
+            item = plan["items"][toggle[0]]
             item["on"] = not item["on"]
             return Outcome([self._card(plan, edit=True)])
-        if parts[0] == "ok":
+        if bt.PLAN_CREATE.unpack(data) is not None:
             chosen = [it for it in plan["items"] if it["on"]]
             if not chosen:
                 return Outcome([Reply(NONE_CHOSEN)])

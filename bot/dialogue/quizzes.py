@@ -6,10 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi_events as ve
-from bot.services.org import Actor, Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Actor, Denied
 from bot.services.quizzes import QuizService, Step
 from bot.text.when import WhenError, describe, parse_when
 
@@ -45,7 +47,7 @@ class QuizzesFeature:
                 Command(("kiemtra", "kt", "tracnghiem"), self.list_quizzes, "member", HELP_QUIZ, private=True),
                 Command(("giaobai", "gb"), self.assign, "secretary", HELP_ASSIGN, private=True),
             ),
-            buttons={"qz": self.button},
+            buttons={bt.QUIZ_START.prefix: self.button},
         )
 
     def _actor(self, ctx: Context) -> Actor:
@@ -69,7 +71,7 @@ class QuizzesFeature:
             )  # fmt: skip
             lines.append(f"{i}. {a.quiz.title} ({len(a.quiz.questions)} câu, hạn {self._local(a.due_at)}): {state}")
             label = "Làm tiếp" if a.active_attempt else ("Làm lại" if a.best_score is not None else "Làm bài")
-            buttons.append(Button(f"{label}: {a.quiz.title[:40]}", f"qz:s:{a.quiz.id}"))
+            buttons.append(Button(f"{label}: {a.quiz.title[:40]}", bt.QUIZ_START.pack(a.quiz.id)))
         return Outcome([Reply("\n".join(lines), tuple(buttons), title="Bài tự kiểm tra")])
 
     def assign(self, ctx: Context, args: str) -> Outcome:
@@ -95,14 +97,13 @@ class QuizzesFeature:
         unit = self.unit_name(actor) if callable(self.unit_name) else ""
         return Outcome([Reply(ASSIGNED.format(title=quiz.title, unit=unit, due=describe(due)))])
 
-    def button(self, ctx: Context, rest: str) -> Outcome:
+    def button(self, ctx: Context, data: str) -> Outcome:
         actor = self._actor(ctx)
-        parts = rest.split(":")
         try:
-            if parts[0] == "s" and len(parts) == 2:
-                return self._show(self.quizzes.start(actor, parts[1]))
-            if parts[0] == "a" and len(parts) == 4 and all(p.isdigit() for p in parts[1:]):
-                step = self.quizzes.answer(actor, int(parts[1]), int(parts[2]), int(parts[3]))
+            if (start := bt.QUIZ_START.unpack(data)) is not None:
+                return self._show(self.quizzes.start(actor, start[0]))
+            if (answer := bt.QUIZ_ANSWER.unpack(data)) is not None:
+                step = self.quizzes.answer(actor, *answer)
                 if step.ignored:
                     return Outcome(notice="Câu này đã trả lời rồi.")
                 return self._show(step)
@@ -130,7 +131,7 @@ class QuizzesFeature:
             f"{LETTERS[i]}. {option}" for i, option in enumerate(step.options)
         )
         buttons = tuple(
-            Button(f"{LETTERS[i]}. {option[:60]}", f"qz:a:{step.attempt_id}:{step.position}:{i}")
+            Button(f"{LETTERS[i]}. {option[:60]}", bt.QUIZ_ANSWER.pack(step.attempt_id, step.position, i))
             for i, option in enumerate(step.options)
         )
         replies.append(Reply(text, buttons))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
-from bot.services.org import Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Denied
 from bot.services.reports import ReportService, as_png, as_text, as_xlsx
 
 HELP_REPORT = "/baocao — số liệu kiểm tra, tham dự, nộp bài của chi bộ (kèm tệp Excel và biểu đồ)"
@@ -30,7 +32,7 @@ class ReportsFeature:
                 Command(("baocao", "bc"), self.report, "secretary", HELP_REPORT, private=True),
                 Command(("chuatraloi", "ctl"), self.unanswered, "admin", HELP_UNANSWERED, private=True),
             ),
-            buttons={"rp": self.button},
+            buttons={bt.REPORT_REMIND.prefix: self.button},
         )
 
     def report(self, ctx: Context, args: str) -> Outcome:
@@ -51,16 +53,15 @@ class ReportsFeature:
             Attachment(f"bieu-do-{stamp}.png", as_png(report), "image/png", is_image=True),
         )
         target = unit_id if unit_id is not None else ctx.actor.unit_id
-        buttons = (Button(REMIND, f"rp:r:{target}"),)
+        buttons = (Button(REMIND, bt.REPORT_REMIND.pack(target)),) if target is not None else ()
         return Outcome([Reply(as_text(report, self.zone), buttons, attachments=files)])
 
-    def button(self, ctx: Context, rest: str) -> Outcome:
+    def button(self, ctx: Context, data: str) -> Outcome:
         if ctx.actor is None:
             raise Denied("report")
-        parts = rest.split(":")
-        if len(parts) != 2 or parts[0] != "r" or not parts[1].isdigit():
+        if (target := bt.REPORT_REMIND.unpack(data)) is None:
             return Outcome()
-        queued, already = self.reports.remind_missing(ctx.actor, int(parts[1]))
+        queued, already = self.reports.remind_missing(ctx.actor, target[0])
         if queued:
             return Outcome([Reply(REMINDED.format(n=queued))])
         return Outcome([Reply(ALREADY if already else NOBODY)])

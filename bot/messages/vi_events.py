@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.domain.views import DeliveryReport, EventView
 from bot.text.when import WEEKDAYS
-
-if TYPE_CHECKING:
-    from bot.services.events import DeliveryReport, EventView
 
 HELP_CREATE = "/taosukien — tạo hội nghị, buổi sinh hoạt hoặc hạn nộp (tôi sẽ nhắc cả chi bộ)"
 HELP_CALENDAR = "/lich — các hội nghị, hạn nộp sắp tới (tải về lịch điện thoại)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.views import InviteView, MemberView, RosterRow, UnitView
 from bot.messages import vi
-from bot.services.org import InviteView, MemberView, RosterRow, UnitView
 
 ROLE = {"member": "đảng viên", "secretary": "bí thư chi bộ", "admin": "cán bộ đảng ủy (quản trị)"}
 STATUS = {"active": "đã tham gia", "invited": "chưa tham gia", "left": "đã rời", "erased": "đã xoá dữ liệu"}

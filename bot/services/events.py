@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,7 +19,10 @@ from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.services.org import Actor, Denied, OrgError
+from bot.domain.views import DeliveryReport, EventView
+from bot.services.org import OrgError
+from bot.services.policy import Action, Actor, Denied, ensure_can, sees_subtree
+from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import (
     Account,
@@ -60,36 +63,6 @@ class EventDraft:
     unit_id: int | None = None  # None: the actor's own unit
     audience_role: str | None = None
     reminders: tuple[str, ...] | None = None  # None: the defaults for the kind
-
-
-@dataclass(frozen=True)
-class EventView:
-    id: int
-    unit_id: int
-    unit_name: str
-    kind: str
-    topic: str | None
-    title: str
-    starts_at: datetime  # the next occurrence (UTC), for periodic meetings
-    has_time: bool
-    place: str | None
-    notes: str | None
-    recurrence: dict[str, Any] | None
-    reminders: tuple[str, ...]
-    status: str
-    version: int
-    audience_role: str | None = None
-
-
-@dataclass
-class DeliveryReport:
-    total: int = 0
-    sent: int = 0
-    pending: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    names_unreachable: list[str] = field(default_factory=list)
-    sent_by_channel: dict[str, int] = field(default_factory=dict)
 
 
 def guess_kind(title: str) -> tuple[Kind, str | None]:
@@ -171,23 +144,22 @@ def from_key(key: int) -> datetime:
 
 
 class EventService:
-    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo, texts: MemberTexts) -> None:
         self._db = db
         self._clock = clock
         self.zone = zone
+        self.texts = texts  # what members are told; also used by the scheduler's reminders
 
     # -- checks ------------------------------------------------------------------------------------------
 
-    def _managed(self, s: Session, actor: Actor, unit_id: int, action: str) -> Unit:
+    def _managed(self, s: Session, actor: Actor, unit_id: int, action: Action) -> Unit:
         unit = s.get(Unit, unit_id)
         if unit is None:
             raise OrgError("unknown_unit", unit_id=unit_id)
-        if not actor.manages(unit):
-            log.warning("denied: member %s (%s) tried %s", actor.member_id, actor.role, action)
-            raise Denied(action)
+        ensure_can(actor, action, unit)
         return unit
 
-    def _event(self, s: Session, actor: Actor, event_id: int, action: str) -> tuple[Event, Unit]:
+    def _event(self, s: Session, actor: Actor, event_id: int, action: Action) -> tuple[Event, Unit]:
         event = s.get(Event, event_id)
         if event is None:
             raise OrgError("unknown_event", event_id=event_id)
@@ -200,7 +172,7 @@ class EventService:
         if actor.is_system:
             return query
         visible: ColumnElement[bool] = Event.unit_id.in_(ancestors)
-        if actor.role == "admin":  # and everything in the subtree they manage
+        if sees_subtree(actor):  # and everything in the subtree they manage
             visible = or_(visible, Unit.path.startswith(actor.unit_path, autoescape=True))
         role_ok = or_(Event.audience_role.is_(None), Event.audience_role == actor.role)
         return query.where(visible, role_ok)
@@ -208,8 +180,13 @@ class EventService:
     # -- events ------------------------------------------------------------------------------------------
 
     def create(self, actor: Actor, draft: EventDraft) -> EventView:
-        if actor.role not in ("secretary", "admin", "system"):
-            raise Denied("create_event")
+        with self._db.session() as s:
+            return self.create_in(s, actor, draft)[1]
+
+    def create_in(self, s: Session, actor: Actor, draft: EventDraft) -> tuple[Event, EventView]:
+        """Create the event and its reminders in the caller's session: a use case that composes (assigning a
+        quiz creates its deadline) commits once, or not at all."""
+        ensure_can(actor, "create_event")
         unit_id = draft.unit_id if draft.unit_id is not None else actor.unit_id
         if unit_id is None:
             raise OrgError("unit_required")
@@ -217,33 +194,32 @@ class EventService:
         if not title:
             raise OrgError("empty_title")
         now = self._clock.now()
-        with self._db.session() as s:
-            unit = self._managed(s, actor, unit_id, "create_event")
-            starts_at, has_time = self._start(draft, now)
-            reminders = draft.reminders if draft.reminders is not None else DEFAULT_REMINDERS[draft.kind]
-            event = Event(
-                unit_id=unit.id,
-                audience_role=draft.audience_role,
-                kind=draft.kind,
-                topic=draft.topic,
-                title=title,
-                starts_at=starts_at,
-                has_time=has_time,
-                place=(draft.place or "").strip()[:300] or None,
-                notes=(draft.notes or "").strip() or None,
-                recurrence=_recurrence_json(draft.recurrence),
-                reminders=list(reminders),
-                status="active",
-                version=1,
-                created_by=actor.member_id,
-                created_at=now,
-                updated_at=now,
-            )
-            s.add(event)
-            s.flush()
-            self._plan(s, event, now)
-            log.info("event %s created in unit %s by member %s", event.id, unit.id, actor.member_id)
-            return self._view(event, unit, now)
+        unit = self._managed(s, actor, unit_id, "create_event")
+        starts_at, has_time = self._start(draft, now)
+        reminders = draft.reminders if draft.reminders is not None else DEFAULT_REMINDERS[draft.kind]
+        event = Event(
+            unit_id=unit.id,
+            audience_role=draft.audience_role,
+            kind=draft.kind,
+            topic=draft.topic,
+            title=title,
+            starts_at=starts_at,
+            has_time=has_time,
+            place=(draft.place or "").strip()[:300] or None,
+            notes=(draft.notes or "").strip() or None,
+            recurrence=_recurrence_json(draft.recurrence),
+            reminders=list(reminders),
+            status="active",
+            version=1,
+            created_by=actor.member_id,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(event)
+        s.flush()
+        self._plan(s, event, now)
+        log.info("event %s created in unit %s by member %s", event.id, unit.id, actor.member_id)
+        return event, self._view(event, unit, now)
 
     def _start(self, draft: EventDraft, now: datetime) -> tuple[datetime, bool]:
         if draft.recurrence is not None:
@@ -388,8 +364,6 @@ class EventService:
 
     def _tell_reminded(self, s: Session, event: Event, now: datetime, what: str, before: EventView) -> int:
         """Members who already got a reminder of this event hear about the change or the cancellation."""
-        from bot.messages import vi_events as ve
-
         reminded = s.execute(
             select(Outbox.member_id, Outbox.channel, Outbox.chat_ref)
             .where(Outbox.event_id == event.id, Outbox.kind == "reminder", Outbox.status.in_(("sent", "sending")))
@@ -398,9 +372,7 @@ class EventService:
         unit = s.get(Unit, event.unit_id)
         assert unit is not None
         after = self._view(event, unit, now)
-        text = (
-            ve.event_cancelled(before, self.zone) if what == "cancelled" else ve.event_changed(before, after, self.zone)
-        )
+        text = self.texts.event_cancelled(before) if what == "cancelled" else self.texts.event_changed(before, after)
         seen: set[int | None] = set()
         rows: list[dict[str, Any]] = []
         for member_id, channel, chat_ref in reminded:
@@ -520,8 +492,9 @@ class EventService:
     # -- broadcasts -------------------------------------------------------------------------------------
 
     def audience_size(self, actor: Actor) -> int:
-        if actor.unit_id is None or actor.role not in ("secretary", "admin"):
+        if actor.unit_id is None:
             raise Denied("broadcast")
+        ensure_can(actor, "broadcast")
         with self._db.session() as s:
             unit = self._managed(s, actor, actor.unit_id, "broadcast")
             return int(
@@ -539,10 +512,9 @@ class EventService:
         ``token`` comes from the confirmation button: confirming twice queues it once.
         Returns (broadcast id, recipients).
         """
-        from bot.messages import vi_events as ve
-
-        if actor.unit_id is None or actor.role not in ("secretary", "admin"):
+        if actor.unit_id is None:
             raise Denied("broadcast")
+        ensure_can(actor, "broadcast")
         now = self._clock.now()
         with self._db.session() as s:
             unit = self._managed(s, actor, actor.unit_id, "broadcast")
@@ -560,7 +532,7 @@ class EventService:
             record = Broadcast(unit_id=unit.id, author_id=actor.member_id, text=text, created_at=now, total=0)
             s.add(record)
             s.flush()
-            body = ve.broadcast_text(unit.name, actor.full_name, text)
+            body = self.texts.broadcast(unit.name, actor.full_name, text)
             routes = routes_for(s, [m.id for m in members])
             rows = [
                 outbox_row(f"b{token}:m{m.id}", m.id, routes.get(m.id), "broadcast", body, now, broadcast_id=record.id)

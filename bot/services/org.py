@@ -1,12 +1,7 @@
-"""The organisation: units, members, roles, invites — and who may do what to whom.
+"""The organisation: units, members, roles, invites.
 
-Every method that reads or changes cell data takes the ``Actor`` asking and checks its role and scope here,
-in the service layer, so no chat handler or command line can forget it:
-
-- a member acts on themselves only;
-- a secretary (bí thư, phó bí thư) on their own cell;
-- an admin (the committee's staff) on their committee's whole subtree;
-- the command line on the server acts as the system, with every right.
+Every method that reads or changes cell data takes the ``Actor`` asking and asks the access policy
+(``bot/services/policy.py``) here, in the service layer, so no chat handler or command line can forget it.
 """
 
 from __future__ import annotations
@@ -16,21 +11,32 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain.names import name_key
+from bot.domain.views import InviteView, MemberView, RosterRow, UnitView
+from bot.services.policy import (
+    ROLES,
+    Action,
+    Actor,
+    Denied,
+    Role,
+    ensure_can,
+    invite_action,
+    removal_action,
+    role_fits_unit,
+    sees_subtree,
+)
 from bot.storage.db import Database
 from bot.storage.models import Account, Invite, JoinFailure, Member, Unit
 
 log = logging.getLogger(__name__)
 
-Role = Literal["member", "secretary", "admin"]
-ROLES: tuple[Role, ...] = ("member", "secretary", "admin")
 UnitKind = Literal["committee", "cell"]
 
 # Join codes: 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), ~60 bits.
@@ -40,14 +46,6 @@ MAX_FAILURES = 5  # wrong codes per account ...
 FAILURE_WINDOW = timedelta(minutes=15)  # ... within this window, then refused until it passes
 DEFAULT_INVITE_DAYS = 7
 LINK_CODE_LIFETIME = timedelta(minutes=15)
-
-
-class Denied(Exception):
-    """The actor may not do this. Carries nothing personal: safe to log and to show as a polite refusal."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__(action)
-        self.action = action
 
 
 class OrgError(Exception):
@@ -61,78 +59,6 @@ class OrgError(Exception):
 
 class InviteError(OrgError):
     """reason: "unknown", "expired", "used_up", "throttled", "already_member"."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: a member with a role in a unit, or the system (the command line on the server)."""
-
-    member_id: int | None
-    role: Role | Literal["system"]
-    unit_id: int | None
-    unit_path: str
-    full_name: str = ""
-
-    @staticmethod
-    def system() -> Actor:
-        return Actor(None, "system", None, "/")
-
-    @property
-    def is_system(self) -> bool:
-        return self.role == "system"
-
-    def manages(self, unit: Unit) -> bool:
-        """May act on this unit's members and data."""
-        if self.is_system:
-            return True
-        if self.role == "admin":
-            return unit.path.startswith(self.unit_path)
-        if self.role == "secretary":
-            return unit.id == self.unit_id
-        return False
-
-
-@dataclass(frozen=True)
-class UnitView:
-    id: int
-    name: str
-    kind: str
-    parent_id: int | None
-    depth: int
-
-
-@dataclass(frozen=True)
-class MemberView:
-    id: int
-    full_name: str
-    role: str
-    title: str | None
-    phone: str | None
-    status: str
-    unit_id: int
-    unit_name: str
-    channels: tuple[str, ...]
-    joined_at: datetime | None
-    left_at: datetime | None
-
-
-@dataclass(frozen=True)
-class InviteView:
-    code: str
-    unit_id: int
-    unit_name: str
-    role: str
-    expires_at: datetime
-    max_uses: int
-    uses: int
-    full_name: str | None  # for a personal (roster) invite
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    full_name: str
-    title: str | None = None
-    phone: str | None = None
 
 
 ERASED_NAME = "(đã xoá dữ liệu cá nhân)"
@@ -150,17 +76,6 @@ def normalize_code(text: str) -> str:
 def looks_like_code(text: str) -> bool:
     code = normalize_code(text)
     return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
-
-
-def clean_name(text: str) -> str | None:
-    """A full name as people write it: at least two words of letters; None when it is not one."""
-    name = " ".join(unicodedata.normalize("NFC", text).split())
-    words = name.split(" ")
-    if not 2 <= len(words) <= 8 or len(name) > 100:
-        return None
-    if not all(all(ch.isalpha() or ch in "'-." for ch in w) for w in words):
-        return None
-    return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
 # Run for every message: built once, values bound when executed.
@@ -189,20 +104,15 @@ class OrgService:
             member_id, role, unit_id, path, name = row
             return Actor(member_id, role, unit_id, path, name or "")  # type: ignore[arg-type]
 
-    def _deny(self, actor: Actor, action: str) -> Denied:
-        log.warning("denied: member %s (%s) tried %s", actor.member_id, actor.role, action)
-        return Denied(action)
-
     def _unit(self, s: Session, unit_id: int) -> Unit:
         unit = s.get(Unit, unit_id)
         if unit is None:
             raise OrgError("unknown_unit", unit_id=unit_id)
         return unit
 
-    def _managed_unit(self, s: Session, actor: Actor, unit_id: int, action: str) -> Unit:
+    def _managed_unit(self, s: Session, actor: Actor, unit_id: int, action: Action) -> Unit:
         unit = self._unit(s, unit_id)
-        if not actor.manages(unit):
-            raise self._deny(actor, action)
+        ensure_can(actor, action, unit)
         return unit
 
     # -- units -----------------------------------------------------------------------------------------
@@ -215,13 +125,11 @@ class OrgService:
             raise OrgError("bad_kind", kind=kind)
         with self._db.session() as s:
             if parent_id is None:
-                if not actor.is_system:
-                    raise self._deny(actor, "add_root_unit")
+                ensure_can(actor, "add_root_unit")
                 parent_path = "/"
             else:
                 parent = self._unit(s, parent_id)
-                if not (actor.is_system or (actor.role == "admin" and actor.manages(parent))):
-                    raise self._deny(actor, "add_unit")
+                ensure_can(actor, "add_unit", parent)
                 if parent.kind != "committee":
                     raise OrgError("parent_is_cell", parent=parent.name)
                 parent_path = parent.path
@@ -236,7 +144,7 @@ class OrgService:
         with self._db.session() as s:
             query = select(Unit).order_by(Unit.path)
             if not actor.is_system:
-                if actor.role == "admin":
+                if sees_subtree(actor):
                     query = query.where(Unit.path.startswith(actor.unit_path, autoescape=True))
                 else:
                     query = query.where(Unit.id == actor.unit_id)
@@ -245,8 +153,7 @@ class OrgService:
     def unit(self, actor: Actor, unit_id: int) -> UnitView:
         with self._db.session() as s:
             unit = self._unit(s, unit_id)
-            if not (actor.manages(unit) or unit.id == actor.unit_id):
-                raise self._deny(actor, "view_unit")
+            ensure_can(actor, "view_unit", unit)
             return _unit_view(unit)
 
     # -- invites ---------------------------------------------------------------------------------------
@@ -266,11 +173,8 @@ class OrgService:
         if not 1 <= days <= 90 or not 1 <= max_uses <= 1000:
             raise OrgError("bad_limits")
         with self._db.session() as s:
-            unit = self._managed_unit(s, actor, unit_id, f"create_invite:{role}")
-            # A secretary brings in members; making secretaries and admins is the committee's business.
-            if role != "member" and not (actor.is_system or actor.role == "admin"):
-                raise self._deny(actor, f"create_invite:{role}")
-            if (role == "admin") != (unit.kind == "committee"):
+            unit = self._managed_unit(s, actor, unit_id, invite_action(role))
+            if not role_fits_unit(role, unit.kind):
                 raise OrgError("role_kind_mismatch", role=role, kind=unit.kind)
             invite = self._new_invite(s, actor, unit, role, days, max_uses, member_id)
             return _invite_view(invite, unit, None)
@@ -424,8 +328,7 @@ class OrgService:
             unit = self._managed_unit(s, actor, member.unit_id, "remove_member")
             if member.id == actor.member_id:
                 raise OrgError("remove_self")
-            if member.role != "member" and not (actor.is_system or actor.role == "admin"):
-                raise self._deny(actor, "remove_officer")
+            ensure_can(actor, removal_action(member.role), unit)
             self._mark_left(s, member)
             return self._member_view(s, member, unit)
 
@@ -451,7 +354,7 @@ class OrgService:
                 .order_by(Unit.path, Member.id)
             ).all()
             views = [self._member_view(s, m, u) for m, u in rows if include_left or m.status in ("active", "invited")]
-        return sorted(views, key=lambda v: (v.unit_name, _name_key(v.full_name)))
+        return sorted(views, key=lambda v: (v.unit_name, name_key(v.full_name)))
 
     def member(self, actor: Actor, member_id: int) -> MemberView:
         with self._db.session() as s:
@@ -471,7 +374,7 @@ class OrgService:
             if unit.kind != "cell":
                 raise OrgError("roster_needs_cell", unit=unit.name)
             existing = {
-                _name_key(n)
+                name_key(n)
                 for n in s.scalars(
                     select(Member.full_name).where(Member.unit_id == unit.id, Member.status.in_(("active", "invited")))
                 )
@@ -480,9 +383,9 @@ class OrgService:
             out = []
             now = self._clock.now()
             for row in rows:
-                if _name_key(row.full_name) in existing:
+                if name_key(row.full_name) in existing:
                     continue
-                existing.add(_name_key(row.full_name))
+                existing.add(name_key(row.full_name))
                 member = Member(
                     unit_id=unit.id,
                     full_name=row.full_name,
@@ -506,9 +409,7 @@ class OrgService:
             member = s.get(Member, member_id)
             if member is None:
                 raise OrgError("unknown_member", member_id=member_id)
-            unit = self._unit(s, member.unit_id)
-            if not (actor.is_system or (actor.role == "admin" and actor.manages(unit))):
-                raise self._deny(actor, "export_member")
+            unit = self._managed_unit(s, actor, member.unit_id, "export_member")
             accounts = s.scalars(select(Account).where(Account.member_id == member.id)).all()
             invites = s.scalars(select(Invite).where(Invite.member_id == member.id)).all()
             return {
@@ -540,9 +441,7 @@ class OrgService:
             member = s.get(Member, member_id)
             if member is None:
                 raise OrgError("unknown_member", member_id=member_id)
-            unit = self._unit(s, member.unit_id)
-            if not (actor.is_system or (actor.role == "admin" and actor.manages(unit))):
-                raise self._deny(actor, "erase_member")
+            self._managed_unit(s, actor, member.unit_id, "erase_member")
             if member.status != "left":
                 member.left_at = self._clock.now()
             member.full_name = None
@@ -587,11 +486,3 @@ def _invite_view(invite: Invite, unit: Unit, member: Member | None) -> InviteVie
         uses=invite.uses,
         full_name=member.full_name if member else None,
     )
-
-
-def _name_key(full_name: str) -> tuple[str, ...]:
-    """Vietnamese names sort by given name (the last word), then by the rest from the start."""
-    from bot.text.normalize import fold
-
-    words = fold(full_name).split()
-    return (words[-1], *words[:-1]) if words else ()

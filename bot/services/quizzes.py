@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.knowledge.quizzes import Quiz, QuizQuestion
 from bot.services.events import EventDraft, EventService
-from bot.services.org import Actor, Denied, OrgError
+from bot.services.org import OrgError
+from bot.services.policy import Actor, Denied, ensure_can
 from bot.storage.db import Database
-from bot.storage.models import QuizAssignment, QuizAttempt, Unit
+from bot.storage.models import Event, QuizAssignment, QuizAttempt, Unit
 from bot.text.when import When
 
 log = logging.getLogger(__name__)
@@ -87,26 +88,28 @@ class QuizService:
     def assign(self, actor: Actor, quiz_id: str, due: When) -> int:
         """Assign to the actor's unit (subtree for an admin) with a deadline event; returns the event id."""
         quiz = self.quiz(quiz_id)
-        if actor.role not in ("secretary", "admin") or actor.unit_id is None:
+        if actor.unit_id is None:
             raise Denied("assign_quiz")
-        draft = EventDraft("deadline", f"Làm bài kiểm tra: {quiz.title}", when=due, topic="quiz")
-        event = self._events.create(actor, draft)
+        ensure_can(actor, "assign_quiz")
+        draft = EventDraft("deadline", self._events.texts.quiz_deadline_title(quiz.title), when=due, topic="quiz")
+        # One transaction: a deadline without its quiz would send reminders without the quiz button.
         with self._db.session() as s:
-            from bot.storage.models import Event
-
-            row = s.get(Event, event.id)
-            assert row is not None
-            row.quiz_id = quiz.id
-            existing = s.scalars(
-                select(QuizAssignment).where(QuizAssignment.quiz_id == quiz.id, QuizAssignment.unit_id == actor.unit_id)
-            ).first()
-            if existing is not None:
-                existing.event_id = event.id
-            else:
-                s.add(QuizAssignment(quiz_id=quiz.id, unit_id=actor.unit_id, event_id=event.id,
-                                     assigned_by=actor.member_id, created_at=self._clock.now()))  # fmt: skip
+            event, _ = self._events.create_in(s, actor, draft)
+            self._link(s, actor, quiz, event)
         log.info("quiz %s assigned to unit %s by member %s", quiz.id, actor.unit_id, actor.member_id)
         return event.id
+
+    def _link(self, s: Session, actor: Actor, quiz: Quiz, event: Event) -> None:
+        """The deadline's reminders carry the quiz button; the unit's assignment points at the deadline."""
+        event.quiz_id = quiz.id
+        existing = s.scalars(
+            select(QuizAssignment).where(QuizAssignment.quiz_id == quiz.id, QuizAssignment.unit_id == actor.unit_id)
+        ).first()
+        if existing is not None:
+            existing.event_id = event.id
+        else:
+            s.add(QuizAssignment(quiz_id=quiz.id, unit_id=actor.unit_id, event_id=event.id,
+                                 assigned_by=actor.member_id, created_at=self._clock.now()))  # fmt: skip
 
     def assigned(self, actor: Actor) -> list[AssignedQuiz]:
         """The quizzes assigned to the actor's cell or any unit above it, with the actor's progress."""
@@ -130,8 +133,6 @@ class QuizService:
         return sorted(result, key=lambda q: (q.due_at is None, q.due_at or datetime.max.replace(tzinfo=None)))
 
     def _due(self, s: Session, a: QuizAssignment) -> datetime | None:
-        from bot.storage.models import Event
-
         event = s.get(Event, a.event_id) if a.event_id else None
         return event.starts_at if event is not None and event.status == "active" else None
 

@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from bot.clock import Clock
+from bot.domain.names import name_key as _name_key
 from bot.services.events import EventService, outbox_row, routes_for
-from bot.services.org import Actor, Denied, OrgError, _name_key
+from bot.services.org import OrgError
+from bot.services.policy import Actor, ensure_can
 from bot.services.quizzes import QuizService
+from bot.services.texts import MissingKind
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Member, Outbox, QuestionLog, Unit
 
@@ -118,8 +121,7 @@ class ReportService:
             root = s.get(Unit, unit_id)
             if root is None:
                 raise OrgError("unknown_unit", unit_id=unit_id)
-            if not actor.manages(root):
-                raise Denied("report")
+            ensure_can(actor, "report", root)
             cells = list(
                 s.scalars(
                     select(Unit)
@@ -229,11 +231,11 @@ class ReportService:
         Returns (queued now, already queued by a press within the same minute)."""
         report = self.build(actor, unit_id)
         now = self._clock.now()
-        per_member: dict[int, list[str]] = {}
+        per_member: dict[int, list[tuple[MissingKind, str]]] = {}
         for cell in report.cells:
-            titles = {f"quiz:{q.quiz_id}": f"làm bài kiểm tra “{q.title}”" for q in cell.quizzes}
-            titles |= {f"conf:{c.event_id}": f"trả lời có dự “{c.title}” không" for c in cell.conferences}
-            titles |= {f"due:{d.event_id}": f"nộp “{d.title}”" for d in cell.deadlines}
+            titles: dict[str, tuple[MissingKind, str]] = {f"quiz:{q.quiz_id}": ("quiz", q.title) for q in cell.quizzes}
+            titles |= {f"conf:{c.event_id}": ("conference", c.title) for c in cell.conferences}
+            titles |= {f"due:{d.event_id}": ("deadline", d.title) for d in cell.deadlines}
             for key, ids in cell.missing_ids.items():
                 for member_id in ids:
                     per_member.setdefault(member_id, []).append(titles[key])
@@ -245,11 +247,7 @@ class ReportService:
                 route = routes.get(member_id)
                 if route is None:
                     continue
-                text = (
-                    "🔔 Nhắc của bí thư chi bộ: đồng chí còn chưa "
-                    + "; ".join(things)
-                    + ". Gõ /kiemtra hoặc /lich để xem."
-                )
+                text = self._events.texts.missing(things)
                 key = f"rm{stamp}u{report.cells[0].unit_id if report.cells else 0}m{member_id}"
                 rows.append(outbox_row(key, member_id, route, "notice", text, now))
             existing = set(
@@ -263,8 +261,7 @@ class ReportService:
     # -- questions not answered -----------------------------------------------------------------------------
 
     def unanswered(self, actor: Actor, limit: int = 20) -> list[tuple[str, int]]:
-        if actor.role not in ("admin", "system"):
-            raise Denied("unanswered_report")
+        ensure_can(actor, "unanswered_report")
         with self._db.session() as s:
             rows = s.execute(
                 select(QuestionLog.normalized, func.count())

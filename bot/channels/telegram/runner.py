@@ -21,8 +21,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.bootstrap import App
 from bot.channels import StartupError
+from bot.channels.base import Host
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
@@ -42,7 +42,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def build_application(
-    app: App, *, base_url: str | None = None, rate_limit: bool = True, delivery_seconds: float | None = TICK_SECONDS
+    app: Host, *, base_url: str | None = None, rate_limit: bool = True, delivery_seconds: float | None = TICK_SECONDS
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB Application with every handler registered, ready to poll or take webhooks."""
     token = app.settings.telegram_token
@@ -54,7 +54,7 @@ def build_application(
         # The core needs the bot's username to recognise mentions in groups; getMe has run by now.
         core = app.core(application.bot.username or "")
         application.bot_data[CORE] = core
-        application.bot_data[TURNS] = Turns.for_database(core, app.db.engine.dialect.name)
+        application.bot_data[TURNS] = Turns.for_database(core, app.dialect)
         if delivery_seconds is None or application.job_queue is None:
             return
         # Reminders and notices go through their own Bot, without PTB's rate limiter: the dispatcher paces
@@ -64,13 +64,8 @@ def build_application(
         )
         await sender_bot.initialize()
         application.bot_data[SENDER_BOT] = sender_bot
-        senders: dict[str, Any] = {CHANNEL: TelegramSender(sender_bot)}
-        if app.settings.zalo_token is not None:  # one dispatcher for both channels
-            from bot.channels.zalo.runner import ZaloSender
-
-            zalo = app.settings.zalo_token.get_secret_value()
-            senders["zalo"] = ZaloSender(zalo, app.settings.zalo_base_url, app.conversations)
-        delivery = app.delivery(senders)
+        # One dispatcher for every configured channel: the composition root adds the others' senders.
+        delivery = app.delivery(app.outbound_senders({CHANNEL: TelegramSender(sender_bot)}))
         application.bot_data[DELIVERY] = delivery
 
         async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
@@ -207,7 +202,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("could not send the apology", exc_info=True)
 
 
-def run_telegram(app: App) -> None:
+def run_telegram(app: Host) -> None:
     """Long polling, or a webhook server when CHIBO_TELEGRAM_WEBHOOK_URL is set.
 
     The bot first introduces itself to the Bot API (getMe) on the loop PTB will run on: a wrong token or an

@@ -15,16 +15,15 @@ import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.bootstrap import App
 from bot.channels import StartupError
+from bot.channels.base import Host
 from bot.channels.turns import Turns
 from bot.channels.zalo.adapter import CHANNEL, incoming, render, unwrap
 from bot.channels.zalo.client import ZaloClient, ZaloError
-from bot.dialogue.contract import Button, Reply
+from bot.channels.zalo.sender import ZaloSender
+from bot.dialogue.contract import Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
-from bot.services.conversations import ConversationStore
-from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +32,12 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
 class ZaloBot:
-    def __init__(self, app: App, client: ZaloClient, *, poll_timeout: int = 30) -> None:
+    def __init__(self, app: Host, client: ZaloClient, *, poll_timeout: int = 30) -> None:
         self.app = app
         self.client = client
         self.poll_timeout = poll_timeout
         self.core: DialogueCore = app.core()
-        self.turns = Turns.for_database(self.core, app.db.engine.dialect.name)
+        self.turns = Turns.for_database(self.core, app.dialect)
         self.bot_name = ""
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -80,7 +79,9 @@ class ZaloBot:
             async with self.turns.turn(msg.chat_ref):
                 outcome = await self.turns.handle(msg)
                 for reply in outcome.replies:
-                    elsewhere = bool(reply.attachments) and await self._files_to_telegram(msg.user_ref, reply)
+                    elsewhere = bool(reply.attachments) and await self.app.relay.send_files(
+                        CHANNEL, msg.user_ref, reply.attachments
+                    )
                     await self._send(msg.chat_ref, reply, files_sent_elsewhere=elsewhere)
                 if outcome.notice and not outcome.replies:
                     await self._send(msg.chat_ref, Reply(outcome.notice))
@@ -94,49 +95,6 @@ class ZaloBot:
     async def _send(self, chat_id: str, reply: Reply, *, files_sent_elsewhere: bool = False) -> None:
         for part in render(reply, files_sent_elsewhere=files_sent_elsewhere):
             await self.client.send_message(chat_id, part)
-
-    async def _files_to_telegram(self, user_ref: str, reply: Reply) -> bool:
-        """Zalo cannot carry files: send them to the same member's linked Telegram, when there is one."""
-        settings = self.app.settings
-        if settings.telegram_token is None:
-            return False
-        from sqlalchemy import select
-
-        from bot.storage.models import Account
-
-        with self.app.db.session() as s:
-            account = s.get(Account, (CHANNEL, user_ref))
-            telegram = (
-                s.scalar(
-                    select(Account.user_ref).where(
-                        Account.member_id == account.member_id,
-                        Account.channel == "telegram",
-                        Account.unreachable_at.is_(None),
-                    )
-                )
-                if account is not None
-                else None
-            )
-        if telegram is None:
-            return False
-        from telegram import Bot, InputFile
-        from telegram.error import TelegramError
-
-        from bot.channels.telegram.adapter import file_base_url
-
-        bot = Bot(
-            settings.telegram_token.get_secret_value(),
-            base_url=settings.telegram_base_url,
-            base_file_url=file_base_url(settings.telegram_base_url),
-        )
-        try:
-            async with bot:
-                for attachment in reply.attachments:
-                    await bot.send_document(int(telegram), InputFile(attachment.content, filename=attachment.filename))
-        except TelegramError:
-            log.warning("could not send a file to the member's telegram", exc_info=True)
-            return False
-        return True
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling until ``stop`` is set; errors back off and never end the loop."""
@@ -184,39 +142,7 @@ class ZaloBot:
         return tornado.web.Application([(path, Hook)])
 
 
-class ZaloSender:
-    """Outbox messages to Zalo. The platform's rule on writing first is not documented: a refusal other than
-    a rate limit marks the member unreachable on Zalo (the dispatcher then tries their other channel)."""
-
-    def __init__(self, token: str, base_url: str, conversations: ConversationStore) -> None:
-        self.token = token
-        self.base_url = base_url
-        self.conversations = conversations
-        self._clients: dict[int, ZaloClient] = {}
-
-    def _client(self) -> ZaloClient:
-        loop = id(asyncio.get_running_loop())  # an httpx client belongs to one event loop
-        if loop not in self._clients:
-            self._clients[loop] = ZaloClient(self.token, self.base_url)
-        return self._clients[loop]
-
-    async def send(self, item: Item) -> Result:
-        reply = Reply(item.text, buttons=tuple(Button(label, data) for label, data in item.buttons))
-        try:
-            for part in render(reply):
-                await self._client().call("sendMessage", retries=0, chat_id=item.chat_ref, text=part)
-        except ZaloError as exc:
-            if exc.code == 429:
-                return Result("retry", retry_after=30.0, error=exc.description[:300])
-            if exc.code < 0 or exc.code >= 500:
-                return Result("retry", error=str(exc)[:300])
-            return Result("unreachable", error=str(exc)[:300])
-        if reply.buttons:  # the numbers under this message answer it
-            self.conversations.offer_choices(CHANNEL, item.chat_ref, [b.data for b in reply.buttons])
-        return Result("sent")
-
-
-async def serve_zalo(app: App, *, stop: asyncio.Event | None = None, with_delivery: bool = True) -> None:
+async def serve_zalo(app: Host, *, stop: asyncio.Event | None = None, with_delivery: bool = True) -> None:
     """Run the Zalo bot until ``stop`` is set (or forever): polling, or the webhook when configured."""
     settings = app.settings
     assert settings.zalo_token is not None

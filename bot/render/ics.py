@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.events import EventView
+from bot.domain.views import EventView
 
 _DAYS = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
 CONFERENCE_LENGTH = timedelta(hours=2)  # plans give a start, rarely an end; half a morning is typical

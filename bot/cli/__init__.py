@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
+from bot.cli.common import settings_or_exit as _settings
+
 if TYPE_CHECKING:
-    from bot.config import Settings
     from bot.knowledge.search import SearchResult
 
 app = typer.Typer(help="chibo — trợ lý học tập nghị quyết cho chi bộ.", no_args_is_help=True, add_completion=False)
@@ -65,7 +66,7 @@ def plan_extract(
 
 
 def _add_org_commands() -> None:
-    from bot.cli_org import invite_app, member_app, unit_app
+    from bot.cli.org import invite_app, member_app, unit_app
 
     app.add_typer(unit_app, name="unit")
     app.add_typer(invite_app, name="invite")
@@ -78,16 +79,6 @@ ContentOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
     typer.Option("--content", help="Thư mục nội dung (chứa qa/ và glossary/).", file_okay=False),
 ]
-
-
-def _settings() -> Settings:
-    from bot.config import SettingsError, load_settings
-
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
 
 
 def _content_dir(option: Path | None) -> Path:
@@ -227,7 +218,8 @@ def report_command(
 ) -> None:
     """Báo cáo kiểm tra, tham dự, nộp bài theo chi bộ (hoặc các câu hỏi chưa trả lời được)."""
     from bot.bootstrap import build_app
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
     from bot.services.reports import as_png, as_text, as_xlsx
 
     application = build_app(_settings())

@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.services.org import RosterRow, clean_name
+from bot.domain.names import clean_name
+from bot.domain.views import RosterRow
 from bot.text.normalize import fold
 
 MAX_ROWS = 2000

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from bot.cli.common import settings_or_exit as _settings
+
 if TYPE_CHECKING:
     from bot.services.org import OrgService
 
@@ -24,15 +26,12 @@ ROLES = {"dangvien": "member", "member": "member", "bithu": "secretary", "secret
 
 
 def _org() -> tuple[OrgService, str | None]:
-    from bot.cli import _settings
-    from bot.clock import SystemClock
-    from bot.services.org import OrgService
-    from bot.storage.db import Database, make_engine, upgrade
+    """The organisation service alone, built by the composition root (no content index: these commands
+    start quickly)."""
+    from bot.bootstrap import build_org
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return OrgService(Database(engine), SystemClock()), settings.telegram_bot_username
+    return build_org(settings), settings.telegram_bot_username
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,7 +46,8 @@ def unit_add(
     parent: Annotated[Optional[int], typer.Option("--parent", help="Mã đơn vị cấp trên.")] = None,  # noqa: UP045
 ) -> None:
     """Thêm một đảng bộ hoặc chi bộ."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if kind.lower() not in KINDS:
         raise _fail("--kind phải là dangbo hoặc chibo.")
@@ -63,7 +63,7 @@ def unit_add(
 def unit_list() -> None:
     """Liệt kê các đơn vị theo cây."""
     from bot.messages.vi_members import unit_list as render
-    from bot.services.org import Actor
+    from bot.services.policy import Actor
 
     org, _ = _org()
     units = org.units(Actor.system())
@@ -78,7 +78,8 @@ def invite_create(
     uses: Annotated[int, typer.Option("--uses", help="Số lần dùng tối đa.")] = 50,
 ) -> None:
     """Tạo mã mời (in mã và đường liên kết Telegram)."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if role.lower() not in ROLES:
         raise _fail("--role phải là dangvien, bithu hoặc quantri.")
@@ -92,8 +93,6 @@ def invite_create(
         typer.echo(f"https://t.me/{username}?start={invite.code}")
     else:
         typer.echo("(Đặt CHIBO_TELEGRAM_BOT_USERNAME để in kèm đường liên kết Telegram.)", err=True)
-    from bot.cli import _settings
-
     local = invite.expires_at.astimezone(_settings().zone)
     typer.echo(f"Hết hạn: {local:%H:%M ngày %d/%m/%Y}; dùng tối đa {invite.max_uses} lần.", err=True)
 
@@ -104,7 +103,8 @@ def member_list(
 ) -> None:
     """Danh sách đảng viên và trạng thái tham gia."""
     from bot.messages.vi_members import member_list as render
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     org, _ = _org()
     system = Actor.system()
@@ -122,8 +122,9 @@ def member_import(
     unit: Annotated[int, typer.Option("--unit", help="Mã chi bộ.")],
 ) -> None:
     """Nhập danh sách chi bộ: mỗi người một mã mời riêng."""
-    from bot.services.org import Actor, OrgError
-    from bot.services.roster import RosterError, read_roster
+    from bot.roster import RosterError, read_roster
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if not file.is_file():
         raise _fail(f"Không tìm thấy tệp {file}.")
@@ -147,7 +148,8 @@ def member_import(
 @member_app.command("export")
 def member_export(member: Annotated[int, typer.Argument(help="Số của đảng viên.")]) -> None:
     """In toàn bộ dữ liệu đang lưu về một đảng viên (JSON)."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     org, _ = _org()
     try:
@@ -162,7 +164,8 @@ def member_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Không hỏi lại.")] = False,
 ) -> None:
     """Xoá dữ liệu cá nhân của một đảng viên theo yêu cầu (số liệu báo cáo vẫn giữ, không còn tên)."""
-    from bot.services.org import Actor, OrgError
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
 
     if not yes:
         typer.confirm("Xoá hẳn họ tên, điện thoại và tài khoản liên kết của đảng viên này?", abort=True)

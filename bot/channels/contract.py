@@ -1,0 +1,38 @@
+"""The outbound half of the channel contract: how the outbox hands a message to a channel, and the ports a
+channel adapter implements for the rest of the bot (the inbound half is ``bot/dialogue/contract.py``).
+
+Plain protocols, importable from every layer: the scheduler's dispatcher sends through ``Sender``, the file
+relay service through ``FileSender``, and pushed numbered choices are remembered through ``ChoiceMemory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bot.dialogue.contract import Attachment
+
+if TYPE_CHECKING:
+    # Item and Result still live beside the dispatcher's sending loop; only their names are needed here.
+    from scheduler.dispatcher import Item, Result
+
+
+class Sender(Protocol):
+    """Sends one outbox message on one channel and says how it went: ``sent``; ``retry`` (a 429 with its
+    ``retry_after``, a network error); ``unreachable`` (the member blocked the bot: their other channel is
+    tried); ``failed``. Never raises for a platform's refusal."""
+
+    async def send(self, item: Item) -> Result: ...
+
+
+class FileSender(Protocol):
+    """Sends files to a private chat on a channel that can carry them; False when the platform refused."""
+
+    async def send_files(self, chat_ref: str, attachments: Sequence[Attachment]) -> bool: ...
+
+
+class ChoiceMemory(Protocol):
+    """Where the numbered choices of a message pushed to a chat without buttons are remembered, so the number
+    typed back presses the button (``bot.storage.conversations.ConversationStore``)."""
+
+    def offer_choices(self, channel: str, chat_ref: str, choices: list[str]) -> None: ...

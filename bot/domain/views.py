@@ -1,0 +1,88 @@
+"""What services return: plain, immutable-looking data that messages and renderers turn into text and files.
+
+This module imports nothing else of the project, so every layer may depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# -- the organisation ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    depth: int
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    full_name: str
+    role: str
+    title: str | None
+    phone: str | None
+    status: str
+    unit_id: int
+    unit_name: str
+    channels: tuple[str, ...]
+    joined_at: datetime | None
+    left_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InviteView:
+    code: str
+    unit_id: int
+    unit_name: str
+    role: str
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    full_name: str | None  # for a personal (roster) invite
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    full_name: str
+    title: str | None = None
+    phone: str | None = None
+
+
+# -- events and delivery -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    unit_id: int
+    unit_name: str
+    kind: str
+    topic: str | None
+    title: str
+    starts_at: datetime  # the next occurrence (UTC), for periodic meetings
+    has_time: bool
+    place: str | None
+    notes: str | None
+    recurrence: dict[str, Any] | None
+    reminders: tuple[str, ...]
+    status: str
+    version: int
+    audience_role: str | None = None
+
+
+@dataclass
+class DeliveryReport:
+    total: int = 0
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    names_unreachable: list[str] = field(default_factory=list)
+    sent_by_channel: dict[str, int] = field(default_factory=dict)

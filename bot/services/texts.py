@@ -1,0 +1,46 @@
+"""The port through which services and the scheduler get the sentences they queue for members.
+
+Services decide *that* a member is told something and store the message in the outbox; the wording lives in
+``bot/messages`` (``bot.messages.member_texts.VietnameseTexts``), injected by the composition root, so no
+service imports the messages package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from bot.domain.views import DeliveryReport, EventView
+
+AnswerButton = Literal["attend", "absent", "submitted", "quiz"]
+MissingKind = Literal["quiz", "conference", "deadline"]
+
+
+class MemberTexts(Protocol):
+    def event_changed(self, before: EventView, after: EventView) -> str:
+        """To members already reminded: the event moved or changed place."""
+        ...
+
+    def event_cancelled(self, event: EventView) -> str: ...
+
+    def broadcast(self, unit_name: str, author: str, text: str) -> str:
+        """A secretary's notice as members receive it."""
+        ...
+
+    def reminder(self, event: EventView, *, late: bool) -> str: ...
+
+    def answer_button(self, kind: AnswerButton) -> str:
+        """The label of a button under a reminder."""
+        ...
+
+    def delivery(self, report: DeliveryReport, text: str) -> str:
+        """To the author of a broadcast, once every message has an outcome."""
+        ...
+
+    def missing(self, things: Sequence[tuple[MissingKind, str]]) -> str:
+        """The secretary's reminder to one member of what they still have to do (kind, title)."""
+        ...
+
+    def quiz_deadline_title(self, quiz_title: str) -> str:
+        """The title of the deadline event created when a quiz is assigned."""
+        ...
