@@ -24,9 +24,12 @@ from bot.services.events import EventService
 from bot.services.org import Actor, OrgService
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
+from bot.services.report_drafts import ReportDrafts
+from bot.services.report_figures import FiguresService
 from bot.services.reports import ReportService
 from bot.storage.db import Database, make_engine, upgrade
 from scheduler.dispatcher import Dispatcher, Sender
+from scheduler.drafts import DraftAttachingSender
 from scheduler.service import Delivery
 
 log = logging.getLogger(__name__)
@@ -44,10 +47,15 @@ class App:
     events: EventService
     quizzes: QuizService = field(init=False)
     reports: ReportService = field(init=False)
+    figures: FiguresService = field(init=False)
+    drafts: ReportDrafts = field(init=False)
 
     def __post_init__(self) -> None:
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
         self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
+        titles = lambda: {q.id: q.title for q in self.knowledge.quizzes}  # noqa: E731
+        self.figures = FiguresService(self.db, self.clock, self.events._occurrence, titles)
+        self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone)
 
     def unit_name(self, actor: Actor) -> str:
         return self.org.unit(Actor.system(), actor.unit_id).name if actor.unit_id is not None else ""
@@ -58,7 +66,7 @@ class App:
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
         booklets = BookletsFeature(self.settings.content_dir, self.reload_content)
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
-        reports = ReportsFeature(self.reports, self.settings.zone)
+        reports = ReportsFeature(self.reports, self.settings.zone, self.figures, self.drafts)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -87,6 +95,7 @@ class App:
 
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
         """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""
+        senders = {name: DraftAttachingSender(sender, self.drafts.for_member) for name, sender in senders.items()}
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
         return Delivery(self.db, self.clock, self.events, dispatcher)
 

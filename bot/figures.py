@@ -166,3 +166,28 @@ class ReportFigures:
     @property
     def not_reported(self) -> list[str]:
         return [r.name for r in self.rows if r.reported is False]
+
+
+Stage = Literal["before", "after"]
+
+
+def pick_conference(
+    figures: ReportFigures, event_id: int | None = None, stage: Stage | None = None
+) -> tuple[ConferenceLine | None, Stage]:
+    """The conference a written report is about, and whether it is the report before or after it: the one
+    asked for, else the next one to come (before) or the last one held (after)."""
+    lines = figures.total.conferences
+    now = figures.generated_at
+    if event_id is not None:
+        line = figures.total.conference(event_id)
+    elif stage == "before":
+        line = min((c for c in lines if c.starts_at >= now), key=lambda c: c.starts_at, default=None)
+    elif stage == "after":
+        line = max((c for c in lines if c.starts_at < now), key=lambda c: c.starts_at, default=None)
+    else:
+        line = min((c for c in lines if c.starts_at >= now), key=lambda c: c.starts_at, default=None) or max(
+            lines, key=lambda c: c.starts_at, default=None
+        )
+    if stage is None:
+        stage = "before" if line is not None and line.starts_at >= now else "after"
+    return line, stage

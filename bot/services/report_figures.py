@@ -80,7 +80,6 @@ def report_figures(
             )
         )
     }
-    depth = len(_ids(root.path))
     cell_ids = [uid for uid, u in units.items() if u.kind == "cell"]
     parent = s.get(Unit, root.parent_id) if root.parent_id is not None else None
 
@@ -384,9 +383,7 @@ class FiguresService:
         self._occurrence = occurrence
         self._quiz_titles = quiz_titles
 
-    def figures(
-        self, actor: Actor, unit_id: int | None = None, *, deadline_id: int | None = None
-    ) -> ReportFigures:
+    def figures(self, actor: Actor, unit_id: int | None = None, *, deadline_id: int | None = None) -> ReportFigures:
         unit_id = unit_id if unit_id is not None else actor.unit_id
         if unit_id is None:
             raise OrgError("unit_required")
