@@ -175,15 +175,17 @@ def pick_conference(
     figures: ReportFigures, event_id: int | None = None, stage: Stage | None = None
 ) -> tuple[ConferenceLine | None, Stage]:
     """The conference a written report is about, and whether it is the report before or after it: the one
-    asked for, else the next one to come (before) or the last one held (after)."""
+    asked for, else the next one to come (before) or the last one held (after), else the nearest there is."""
     lines = figures.total.conferences
     now = figures.generated_at
     if event_id is not None:
         line = figures.total.conference(event_id)
     elif stage == "before":
         line = min((c for c in lines if c.starts_at >= now), key=lambda c: c.starts_at, default=None)
+        line = line or max(lines, key=lambda c: c.starts_at, default=None)
     elif stage == "after":
         line = max((c for c in lines if c.starts_at < now), key=lambda c: c.starts_at, default=None)
+        line = line or min(lines, key=lambda c: c.starts_at, default=None)
     else:
         line = min((c for c in lines if c.starts_at >= now), key=lambda c: c.starts_at, default=None) or max(
             lines, key=lambda c: c.starts_at, default=None

@@ -56,11 +56,14 @@ def date_line(place: str, at: datetime) -> str:
     return f"{place}, ngày {at.day:02d} tháng {month} năm {at.year}"
 
 
+def number(value: float) -> str:
+    """One decimal, with a comma, and none when it is zero: 66,7 — 75."""
+    text = f"{value:.1f}".replace(".", ",")
+    return text[:-2] if text.endswith(",0") else text
+
+
 def pct(value: float | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{100 * value:.1f}".replace(".", ",")
-    return (text[:-2] if text.endswith(",0") else text) + "%"
+    return "—" if value is None else number(100 * value) + "%"
 
 
 def _when(line: ConferenceLine, zone: ZoneInfo) -> str:
@@ -286,7 +289,7 @@ def _after(figures: ReportFigures, line: ConferenceLine | None, issuer: str, zon
                 )
             )
         else:
-            average = f"{q.average:.1f}".replace(".", ",") if q.average is not None else "—"
+            average = number(q.average) if q.average is not None else "—"
             body.append(
                 Para(
                     f"- “{q.title}”: số làm bài {q.completed}/{q.total} ({pct(q.rate)}); số đạt yêu cầu "

@@ -134,12 +134,12 @@ def write_docx(doc: PartyDocument) -> bytes:
         return paragraph
 
     # -- header: issuing body (left) and the Party's title with place and date (right) ----------------------
-    left_mm, right_mm = 75, text_width - 75
+    left_mm, right_mm = 70, text_width - 70
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     _borderless(header, qn)
+    _widths(header, [left_mm, right_mm], Mm)
     left, right = header.rows[0].cells
-    left.width, right.width = Mm(left_mm), Mm(right_mm)
     first = True
     if doc.superior:
         para(left, doc.superior.upper(), SIZES["superior"], first=True)
@@ -149,8 +149,8 @@ def write_docx(doc: PartyDocument) -> bytes:
     para(left, doc.number, SIZES["number"])
     title = para(right, PARTY, SIZES["party"], bold=True, first=True)
     # The line under the title, as long as the title: a bottom border on its paragraph, indented to its width.
-    title_mm = 0.62 * SIZES["party"] * 0.3528 * len(PARTY)  # bold capitals: about 0.62 em each
-    side = max((right_mm - title_mm) / 2, 0)
+    title_mm = 0.66 * SIZES["party"] * 0.3528 * len(PARTY)  # bold capitals and spaces: about 0.66 em each
+    side = max((right_mm - title_mm) / 2 - 2, 0)
     title.paragraph_format.left_indent = Mm(side)  # type: ignore[attr-defined]
     title.paragraph_format.right_indent = Mm(side)  # type: ignore[attr-defined]
     _bottom_border(title, qn)
@@ -191,8 +191,8 @@ def write_docx(doc: PartyDocument) -> bytes:
     document.add_paragraph()
     closing = document.add_table(rows=1, cols=2)
     _borderless(closing, qn)
+    _widths(closing, [text_width / 2, text_width / 2], Mm)
     to, sign = closing.rows[0].cells
-    to.width, sign.width = Mm(text_width / 2), Mm(text_width / 2)
     para(to, "Nơi nhận:", SIZES["recipients_head"], underline=True, align="left", first=True)
     for line in doc.recipients:
         para(to, line, SIZES["recipients"], align="left")
@@ -205,6 +205,15 @@ def write_docx(doc: PartyDocument) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _widths(table: object, widths_mm: list[float], mm: object) -> None:
+    """Fixed column widths, in the grid (LibreOffice reads it) and on every cell (Word does)."""
+    table.autofit = False  # type: ignore[attr-defined]
+    for index, width in enumerate(widths_mm):
+        table.columns[index].width = mm(width)  # type: ignore[attr-defined, operator]
+        for cell in table.columns[index].cells:  # type: ignore[attr-defined]
+            cell.width = mm(width)  # type: ignore[operator]
 
 
 def _east_asian(element: object, qn: object) -> None:
