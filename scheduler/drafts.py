@@ -20,8 +20,10 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 class _Draft(Protocol):
-    filename: str
-    content: bytes
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
 
 
 class DraftAttachingSender:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `world` fixture is imported from tests/test_reports.py)
 """The report sent upward: figures from one function (chat text, XLSX, .docx agree), the .docx in the Party's
 document format read back with python-docx, a committee's table by unit and the units not yet reported, the
 report deadline's reminder with the draft attached, Vietnamese order, edge cases; rendered by LibreOffice when
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -32,7 +34,7 @@ from tests.test_reports import Recorder, world  # noqa: F401  (the seeded world:
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _open(content: bytes) -> object:
+def _open(content: bytes) -> Any:
     return Document(io.BytesIO(content))
 
 
@@ -44,11 +46,11 @@ def _cell_texts(cell: object) -> list[str]:
     return [p.text for p in cell.paragraphs]  # type: ignore[attr-defined]
 
 
-def _run(paragraph: object) -> object:
+def _run(paragraph: Any) -> Any:
     return next(r for r in paragraph.runs if r.text.strip())  # type: ignore[attr-defined]
 
 
-def _para(doc: object, text: str) -> object:
+def _para(doc: Any, text: str) -> Any:
     return next(p for p in doc.paragraphs if p.text == text)  # type: ignore[attr-defined]
 
 

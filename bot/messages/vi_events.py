@@ -221,6 +221,7 @@ def answers(title: str, result: dict[str, list[tuple[str, str | None]]], deadlin
         f"• Chưa trả lời: {len(result['none'])}: {names(result['none'])}"
     )
 
+
 REDRAFT = "Soạn lại báo cáo (số liệu mới)"
 DRAFT_ATTACHED = (
     "Bản dự thảo báo cáo (.docx, theo thể thức văn bản của Đảng) gửi kèm, số liệu tính đến lúc gửi; "

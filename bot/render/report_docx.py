@@ -29,6 +29,7 @@ The issuing body and the signature block sit in borderless two-column tables, as
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -65,7 +66,7 @@ class Para:
 @dataclass(frozen=True)
 class Table:
     header: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
     total: tuple[str, ...] | None = None  # a last row in bold
     align: tuple[Literal["left", "center", "right"], ...] = ()
 
@@ -103,10 +104,10 @@ def write_docx(doc: PartyDocument) -> bytes:
     text_width = PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]
 
     normal = document.styles["Normal"]
-    normal.font.name = FONT  # type: ignore[attr-defined]
-    normal.font.size = Pt(SIZES["body"])  # type: ignore[attr-defined]
+    normal.font.name = FONT
+    normal.font.size = Pt(SIZES["body"])
     _east_asian(normal.element, qn)
-    normal.paragraph_format.space_after = Pt(0)  # type: ignore[attr-defined]
+    normal.paragraph_format.space_after = Pt(0)
 
     def para(
         container: object,
@@ -260,9 +261,9 @@ def _table(document: object, block: Table, text_width: float, para: object, qn: 
     table = document.add_table(rows=len(rows), cols=len(block.header))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for r, values in enumerate(rows):
+    for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
         bold = r == 0 or (block.total is not None and r == len(rows) - 1)
-        for c, value in enumerate(values):
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             align = "center" if r == 0 else (block.align[c] if c < len(block.align) else "left")
-            para(table.cell(r, c), value, SIZES["table"], bold=bold, align=align, first=True)  # type: ignore[operator]
+            para(cell, value, SIZES["table"], bold=bold, align=align, first=True)  # type: ignore[operator]
     document.add_paragraph()  # type: ignore[attr-defined]

@@ -263,8 +263,8 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
         by_cell = sheet("Theo chi bộ", SUMMARY_HEAD, {1: 40})
         for cell in figures.cells:
             put(by_cell, _summary_row(cell, conference), SUMMARY_HEAD)
-    head = ("Chi bộ", "Hội nghị", "Ngày", "Tham dự", "Vắng có lý do", "Vắng không lý do", "Chưa trả lời",
-            "Tỷ lệ tham dự", "Vắng (lý do)", "Chưa trả lời (tên)")  # fmt: skip
+    head: tuple[str, ...] = ("Chi bộ", "Hội nghị", "Ngày", "Tham dự", "Vắng có lý do", "Vắng không lý do",
+                             "Chưa trả lời", "Tỷ lệ tham dự", "Vắng (lý do)", "Chưa trả lời (tên)")  # fmt: skip
     ws = sheet("Hội nghị", head, {1: 30, 2: 30, 9: 60, 10: 60})
     for cell in figures.cells:
         for c in cell.conferences:
@@ -273,7 +273,16 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
                      a.absent_excused, a.absent_unexcused, a.no_answer, a.rate,
                      ", ".join(f"{x.name} ({x.reason})" if x.reason else x.name for x in c.absences),
                      ", ".join(c.no_answer_names)], head)  # fmt: skip
-    head = ("Chi bộ", "Bài kiểm tra", "Đã làm", "Số đảng viên", "Tỷ lệ", "Đạt", "Điểm TB (%)", "Chưa làm")
+    head = (
+        "Chi bộ",
+        "Bài kiểm tra",
+        "Đã làm",
+        "Số đảng viên",
+        "Tỷ lệ",
+        "Đạt",
+        "Điểm TB (%)",
+        "Chưa làm",
+    )
     ws = sheet("Kiểm tra", head, {1: 30, 2: 30, 8: 60})
     for cell in figures.cells:
         for q in cell.quizzes:

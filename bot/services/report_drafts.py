@@ -81,5 +81,5 @@ class ReportDrafts:
             ).first()
         if row is None or row[1] not in ("secretary", "admin"):
             return None
-        actor = Actor(row[0], row[1], row[2], row[3], row[4] or "")
+        actor = Actor(row[0], row[1], row[2], row[3], row[4] or "")  # type: ignore[arg-type]
         return self.draft(actor, unit_id, stage=stage, event_id=event_id)

@@ -28,6 +28,7 @@ from bot.clock import Clock
 from bot.figures import (
     Absence,
     Attendance,
+    Basis,
     ConferenceLine,
     HandInLine,
     QuizLine,
@@ -56,10 +57,6 @@ class _Person:
 
 def _ids(path: str) -> list[int]:
     return [int(x) for x in path.strip("/").split("/") if x]
-
-
-def _names(names: list[str]) -> list[str]:
-    return sorted(names, key=person_key)
 
 
 def report_figures(
@@ -96,7 +93,7 @@ def report_figures(
         elif status in GONE:
             left[unit_id] = left.get(unit_id, 0) + 1
     by_cell: dict[int, list[_Person]] = {c: [] for c in cell_ids}
-    for p in roll.values():
+    for p in sorted(roll.values(), key=lambda p: person_key(p.name)):  # every list of names keeps this order
         by_cell[p.cell].append(p)
     figures = {
         c: UnitFigures(
@@ -177,7 +174,7 @@ def report_figures(
         rows.sort(key=lambda f: vi_key(f.name))
         total = _sum(root.id, root.name, root.kind, list(figures.values()))
         total.reported = has_reported(root.id)
-    basis = "confirmations"
+    basis: Basis = "confirmations"  # the roll-call, when it exists, is the other basis
     return ReportFigures(
         root.id,
         root.name,
@@ -250,11 +247,8 @@ def _conference(
             no_answer=len(silent),
             basis="confirmations",
         )
-        absences.sort(key=lambda a: person_key(a.name))
         figures[cell].conferences.append(
-            ConferenceLine(
-                event.id, event.title, occ, event.place, attendance, _names(present), absences, _names(silent)
-            )
+            ConferenceLine(event.id, event.title, occ, event.place, attendance, present, absences, silent)
         )
 
 
@@ -270,7 +264,7 @@ def _hand_in(
     answers = _answers(s, root, event.id, occ)
     for cell, people in by_cell.items():
         done = {p.id for p in people if (a := answers.get(p.id)) is not None and a[0] == "submitted"}
-        missing = _names([p.name for p in people if p.id not in done])
+        missing = [p.name for p in people if p.id not in done]
         figures[cell].hand_ins.append(HandInLine(event.id, event.title, occ, len(people), len(done), missing))
 
 
@@ -307,7 +301,7 @@ def _quiz(
                 len(took),
                 sum(1 for t in took if t[2]),
                 sum(100 * t[0] / t[1] for t in took if t[1]),
-                _names([p.name for p in people if p.id not in best]),
+                [p.name for p in people if p.id not in best],
             )
         )
 
