@@ -21,6 +21,7 @@ from bot.dialogue.quizzes import QuizzesFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.messages.member_texts import VietnameseTexts
+from bot.render.report_draft import render_draft
 from bot.services.content import ContentService
 from bot.services.events import EventService
 from bot.services.org import OrgService
@@ -28,10 +29,13 @@ from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
 from bot.services.relay import FileRelay
+from bot.services.report_drafts import ReportDrafts
+from bot.services.report_figures import FiguresService
 from bot.services.reports import ReportService
 from bot.storage.conversations import ConversationStore
 from bot.storage.db import Database, make_engine, upgrade
 from scheduler.dispatcher import Dispatcher
+from scheduler.drafts import DraftAttachingSender
 from scheduler.service import Delivery
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,8 @@ class App:
     events: EventService
     quizzes: QuizService = field(init=False)
     reports: ReportService = field(init=False)
+    figures: FiguresService = field(init=False)
+    drafts: ReportDrafts = field(init=False)
 
     relay: FileRelay = field(init=False)
 
@@ -56,6 +62,9 @@ class App:
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
         self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
         self.relay = FileRelay(self.db, _file_senders(self.settings))
+        titles = lambda: {q.id: q.title for q in self.knowledge.quizzes}  # noqa: E731
+        self.figures = FiguresService(self.db, self.clock, self.events._occurrence, titles)
+        self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone, render_draft)
 
     @property
     def dialect(self) -> str:
@@ -70,7 +79,7 @@ class App:
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
         booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content))
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
-        reports = ReportsFeature(self.reports, self.settings.zone)
+        reports = ReportsFeature(self.reports, self.settings.zone, self.figures, self.drafts)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -110,6 +119,7 @@ class App:
 
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
         """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""
+        senders = {name: DraftAttachingSender(sender, self.drafts.for_member) for name, sender in senders.items()}
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
         return Delivery(self.db, self.clock, self.events, dispatcher)
 

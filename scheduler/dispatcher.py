@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.contract import Sender
 from bot.clock import Clock
+from bot.dialogue.contract import Attachment
 from bot.services.events import outbox_row
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Outbox
@@ -53,6 +54,7 @@ class Item:
     broadcast_id: int | None
     event_id: int | None
     dedup_key: str
+    attachments: tuple[Attachment, ...] = ()  # made at send time (the report deadline's draft)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.dialogue import buttons as bt
 from bot.services.events import EventService, occurrence_key, outbox_row, routes_for
+from bot.services.report_drafts import draft_button
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Reminder, Unit
 
@@ -113,11 +114,24 @@ class ReminderFanOut:
                     )
                 )
             )
-        members = [m.id for m in self._events._audience(s, event) if m.id not in answered]
+        audience = [m for m in self._events._audience(s, event) if m.id not in answered]
+        per_member: dict[int, list[list[str]]] = {}
+        if event.topic == "report":  # a report is the secretaries' and committees' work: with its draft attached
+            audience = [m for m in audience if m.role in ("secretary", "admin")]
+            per_member = {m.id: [*buttons, [texts.answer_button("redraft"), draft_button(m.unit_id)]] for m in audience}
+            text += "\n" + texts.draft_attached()
+        members = [m.id for m in audience]
         routes = routes_for(s, members)
         rows = [
             outbox_row(
-                f"r{reminder.id}m{m}", m, routes.get(m), "reminder", text, now, buttons=buttons, event_id=event.id
+                f"r{reminder.id}m{m}",
+                m,
+                routes.get(m),
+                "reminder",
+                text,
+                now,
+                buttons=per_member.get(m, buttons),
+                event_id=event.id,
             )
             for m in members
         ]

@@ -212,15 +212,17 @@ def content_import(
 @app.command("report")
 def report_command(
     unit: Annotated[Optional[int], typer.Option("--unit", help="Mã đơn vị (chi bộ hoặc đảng bộ).")] = None,  # noqa: UP045
-    fmt: Annotated[str, typer.Option("--format", help="text, xlsx hoặc png.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", help="text, xlsx, png hoặc docx (báo cáo gửi cấp trên).")] = "text",
     out: Annotated[Optional[Path], typer.Option("--out", help="Tệp ghi ra (xlsx, png).")] = None,  # noqa: UP045
     unanswered: Annotated[bool, typer.Option("--unanswered", help="Câu hỏi bot chưa trả lời được.")] = False,
+    stage: Annotated[str, typer.Option("--stage", help="docx: truoc hoặc sau hội nghị.")] = "",
+    event: Annotated[Optional[int], typer.Option("--event", help="docx: số hội nghị (mặc định gần nhất).")] = None,  # noqa: UP045
 ) -> None:
     """Báo cáo kiểm tra, tham dự, nộp bài theo chi bộ (hoặc các câu hỏi chưa trả lời được)."""
     from bot.bootstrap import build_app
+    from bot.render.report_summary import as_png, as_text, as_xlsx
     from bot.services.org import OrgError
     from bot.services.policy import Actor
-    from bot.services.reports import as_png, as_text, as_xlsx
 
     application = build_app(_settings())
     system = Actor.system()
@@ -231,8 +233,8 @@ def report_command(
         if not rows:
             typer.echo("Chưa có câu hỏi nào mà bot không trả lời được.")
         return
-    if fmt not in ("text", "xlsx", "png"):
-        typer.echo("--format phải là text, xlsx hoặc png.", err=True)
+    if fmt not in ("text", "xlsx", "png", "docx") or stage not in ("", "truoc", "sau"):
+        typer.echo("--format phải là text, xlsx, png hoặc docx; --stage là truoc hoặc sau.", err=True)
         raise typer.Exit(1)
     if unit is None:
         roots = [u for u in application.org.units(system) if u.parent_id is None]
@@ -241,7 +243,10 @@ def report_command(
             raise typer.Exit(1)
         unit = roots[0].id
     try:
-        report = application.reports.build(system, unit)
+        report = application.figures.figures(system, unit)
+        if fmt == "docx":
+            when = {"truoc": "before", "sau": "after"}.get(stage)
+            draft = application.drafts.draft(system, unit, stage=when, event_id=event)  # type: ignore[arg-type]
     except OrgError:
         typer.echo(f"Không có đơn vị {unit} (xem chibo unit list).", err=True)
         raise typer.Exit(1) from None
@@ -252,6 +257,11 @@ def report_command(
             typer.echo(text)
         else:
             out.write_text(text + "\n", encoding="utf-8")
+        return
+    if fmt == "docx":
+        target = out or Path(draft.filename)
+        target.write_bytes(draft.content)
+        typer.echo(f"Đã ghi {target}.", err=True)
         return
     data = as_xlsx(report, zone) if fmt == "xlsx" else as_png(report)
     target = out or Path(f"bao-cao-{unit}.{fmt}")

@@ -129,3 +129,4 @@ PLAN_DROP = ButtonKind("pl:no")
 QUIZ_START = ButtonKind("qz:s", Text(r"[a-z0-9-]{1,59}"))
 QUIZ_ANSWER = ButtonKind("qz:a", Int(1), Int(0, 999), Int(0, 9))  # attempt, question position, option shown
 REPORT_REMIND = ButtonKind("rp:r", Int(1))
+REPORT_DRAFT = ButtonKind("rp:d", Int(1), Choice("b", "a", "x"), Int(0))  # unit, stage, event (0: none)

@@ -8,9 +8,13 @@ from zoneinfo import ZoneInfo
 from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
+from bot.figures import Stage
+from bot.render.report_summary import as_png, as_text, as_xlsx
 from bot.services.org import OrgError
 from bot.services.policy import Denied
-from bot.services.reports import ReportService, as_png, as_text, as_xlsx
+from bot.services.report_drafts import DOCX_MIME, ReportDrafts, draft_button, parse_draft_button
+from bot.services.report_figures import FiguresService
+from bot.services.reports import ReportService
 
 HELP_REPORT = "/baocao — số liệu kiểm tra, tham dự, nộp bài của chi bộ (kèm tệp Excel và biểu đồ)"
 HELP_UNANSWERED = "/chuatraloi — những câu đảng viên hỏi mà bot chưa trả lời được"
@@ -19,12 +23,22 @@ REMINDED = "Đã gửi lời nhắc tới {n} đồng chí còn thiếu."
 NOBODY = "Không còn ai thiếu việc gì để nhắc."
 ALREADY = "Lời nhắc vừa được gửi rồi."
 NO_UNANSWERED = "Chưa có câu hỏi nào mà bot không trả lời được."
+DRAFT = "Soạn báo cáo gửi cấp trên"
+DRAFT_BEFORE = "Báo cáo trước hội nghị (số dự kiến tham dự)"
+DRAFT_AFTER = "Báo cáo sau hội nghị (kết quả học tập)"
+DRAFTED = (
+    "Dự thảo báo cáo {what} (.docx, theo thể thức văn bản của Đảng — Hướng dẫn 36-HD/VPTW). Đồng chí ghi số "
+    "văn bản, bổ sung phần đánh giá trong ngoặc vuông, ký rồi gửi cấp trên."
+)
+DRAFT_WHAT = {"before": "số lượng đảng viên dự kiến tham dự", "after": "kết quả học tập, quán triệt"}
 
 
 class ReportsFeature:
-    def __init__(self, reports: ReportService, zone: ZoneInfo) -> None:
+    def __init__(self, reports: ReportService, zone: ZoneInfo, figures: FiguresService, drafts: ReportDrafts) -> None:
         self.reports = reports
         self.zone = zone
+        self.figures = figures
+        self.drafts = drafts
 
     def feature(self) -> Feature:
         return Feature(
@@ -40,31 +54,45 @@ class ReportsFeature:
             raise Denied("report")
         unit_id = int(args) if args.strip().isdigit() else None
         try:
-            report = self.reports.build(ctx.actor, unit_id)
+            figures = self.figures.figures(ctx.actor, unit_id)
         except OrgError:
             return Outcome([Reply("Không tìm thấy đơn vị này. Số đơn vị xem ở /donvi.")])
-        stamp = report.generated_at.astimezone(self.zone).strftime("%Y%m%d")
+        stamp = figures.generated_at.astimezone(self.zone).strftime("%Y%m%d")
         files = (
             Attachment(
                 f"bao-cao-{stamp}.xlsx",
-                as_xlsx(report, self.zone),
+                as_xlsx(figures, self.zone),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ),
-            Attachment(f"bieu-do-{stamp}.png", as_png(report), "image/png", is_image=True),
+            Attachment(f"bieu-do-{stamp}.png", as_png(figures), "image/png", is_image=True),
         )
-        target = unit_id if unit_id is not None else ctx.actor.unit_id
-        buttons = (Button(REMIND, bt.REPORT_REMIND.pack(target)),) if target is not None else ()
-        return Outcome([Reply(as_text(report, self.zone), buttons, attachments=files)])
+        target = figures.root_id
+        buttons = (Button(REMIND, bt.REPORT_REMIND.pack(target)), Button(DRAFT, draft_button(target)))
+        return Outcome([Reply(as_text(figures, self.zone), buttons, attachments=files)])
 
     def button(self, ctx: Context, data: str) -> Outcome:
         if ctx.actor is None:
             raise Denied("report")
+        if (draft := parse_draft_button(data)) is not None:
+            return self.draft(ctx, *draft)
         if (target := bt.REPORT_REMIND.unpack(data)) is None:
             return Outcome()
         queued, already = self.reports.remind_missing(ctx.actor, target[0])
         if queued:
             return Outcome([Reply(REMINDED.format(n=queued))])
         return Outcome([Reply(ALREADY if already else NOBODY)])
+
+    def draft(self, ctx: Context, unit_id: int, stage: Stage | None, event_id: int | None) -> Outcome:
+        assert ctx.actor is not None
+        try:
+            made = self.drafts.draft(ctx.actor, unit_id, stage=stage, event_id=event_id)
+        except OrgError:
+            return Outcome([Reply("Không tìm thấy đơn vị này. Số đơn vị xem ở /donvi.")])
+        other: Stage = "after" if made.stage == "before" else "before"
+        buttons = (Button(DRAFT_AFTER if other == "after" else DRAFT_BEFORE, draft_button(unit_id, other, event_id)),)
+        attachment = Attachment(made.filename, made.content, DOCX_MIME)
+        text = DRAFTED.format(what=DRAFT_WHAT[made.stage])
+        return Outcome([Reply(text, buttons, attachments=(attachment,))])
 
     def unanswered(self, ctx: Context, args: str) -> Outcome:
         if ctx.actor is None:

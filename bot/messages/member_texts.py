@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 from bot.domain.views import DeliveryReport, EventView
 from bot.messages import vi_events as ve
 
-ANSWER_BUTTONS = {"attend": ve.ATTEND, "absent": ve.ABSENT, "submitted": ve.SUBMITTED, "quiz": ve.TAKE_QUIZ}
+ANSWER_BUTTONS = {
+    "attend": ve.ATTEND,
+    "absent": ve.ABSENT,
+    "submitted": ve.SUBMITTED,
+    "quiz": ve.TAKE_QUIZ,
+    "redraft": ve.REDRAFT,
+}
 MISSING = {
     "quiz": "làm bài kiểm tra “{title}”",
     "conference": "trả lời có dự “{title}” không",
@@ -44,6 +50,9 @@ class VietnameseTexts:
     def missing(self, things: Sequence[tuple[str, str]]) -> str:
         what = "; ".join(MISSING[kind].format(title=title) for kind, title in things)
         return "🔔 Nhắc của bí thư chi bộ: đồng chí còn chưa " + what + ". Gõ /kiemtra hoặc /lich để xem."
+
+    def draft_attached(self) -> str:
+        return ve.DRAFT_ATTACHED
 
     def quiz_deadline_title(self, quiz_title: str) -> str:
         return QUIZ_DEADLINE_TITLE.format(title=quiz_title)

@@ -217,3 +217,10 @@ def answers(title: str, result: dict[str, list[tuple[str, str | None]]], deadlin
         f"• Vắng: {len(result['absent'])}: {names(result['absent'])}\n"
         f"• Chưa trả lời: {len(result['none'])}: {names(result['none'])}"
     )
+
+
+REDRAFT = "Soạn lại báo cáo (số liệu mới)"
+DRAFT_ATTACHED = (
+    "Bản dự thảo báo cáo (.docx, theo thể thức văn bản của Đảng) gửi kèm, số liệu tính đến lúc gửi; "
+    "đồng chí ghi số văn bản, ký rồi gửi cấp trên, xong bấm “Đã nộp”."
+)

@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from bot.domain.views import DeliveryReport, EventView
 
-AnswerButton = Literal["attend", "absent", "submitted", "quiz"]
+AnswerButton = Literal["attend", "absent", "submitted", "quiz", "redraft"]
 MissingKind = Literal["quiz", "conference", "deadline"]
 
 
@@ -39,6 +39,10 @@ class MemberTexts(Protocol):
 
     def missing(self, things: Sequence[tuple[MissingKind, str]]) -> str:
         """The secretary's reminder to one member of what they still have to do (kind, title)."""
+        ...
+
+    def draft_attached(self) -> str:
+        """Added to a report deadline's reminder: the drafted report is attached."""
         ...
 
     def quiz_deadline_title(self, quiz_title: str) -> str:

@@ -24,7 +24,8 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, item: Item) -> Result:
-        reply = Reply(item.text, buttons=tuple(Button(label, data) for label, data in item.buttons))
+        buttons = tuple(Button(label, data) for label, data in item.buttons)
+        reply = Reply(item.text, buttons=buttons, attachments=item.attachments)
         try:
             await send(self.bot, item.chat_ref, reply)
         except RetryAfter as exc:

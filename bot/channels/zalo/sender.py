@@ -28,7 +28,9 @@ class ZaloSender:
         return self._clients[loop]
 
     async def send(self, item: Item) -> Result:
-        reply = Reply(item.text, buttons=tuple(Button(label, data) for label, data in item.buttons))
+        reply = Reply(
+            item.text, buttons=tuple(Button(label, data) for label, data in item.buttons), attachments=item.attachments
+        )
         try:
             for part in render(reply):
                 await self._client().call("sendMessage", retries=0, chat_id=item.chat_ref, text=part)

@@ -1,0 +1,162 @@
+"""A province's `/baocao` and its written report at 20 / 200 / 2,000 cells.
+
+    .venv/bin/python bench/bench_report.py [--cells 20 200 2000] [--members 50]
+
+For each size, in a fresh process: a province committee with 20 district committees and the cells spread over
+them, ``--members`` members per cell, one province-wide conference (70% answered "Tham dự", 10% "Vắng" with a
+reason), one quiz assigned by the province (half took it), one essay deadline (40% handed in), seeded into a
+SQLite file. Measured: the province admin's `/baocao` through the dialogue core (figures, chat text, XLSX,
+chart), the written report (.docx), the time of each, the process's peak memory (ru_maxrss) and the number of
+Telegram messages the chat text makes (split at the adapter's limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from datetime import time as dtime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DISTRICTS = 20
+FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lò", "Cầm")
+MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân")
+GIVEN = ("An", "Bình", "Cường", "Dung", "Đức", "Em", "Giang", "Hoa", "Hùng", "Lan", "Mai", "Nam", "Oanh", "Phúc",
+         "Quân", "Sơn", "Tâm", "Uyên", "Vân", "Yến", "Ánh", "Ân", "Ước", "Thắm", "Khánh", "Lực")  # fmt: skip
+NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
+
+
+def seed(app: object, cells: int, members: int) -> int:
+    from sqlalchemy import insert, select
+
+    from bot.bootstrap import App
+    from bot.services.events import EventDraft
+    from bot.services.org import Actor
+    from bot.storage.models import Event, EventResponse, Member, QuizAssignment, QuizAttempt, Unit
+    from bot.text.when import When
+
+    assert isinstance(app, App)
+    system = Actor.system()
+    province = app.org.add_unit(system, "Đảng bộ tỉnh Mẫu", "committee").id
+    districts = [app.org.add_unit(system, f"Đảng bộ huyện {k:02d}", "committee", province).id for k in range(DISTRICTS)]
+    rng = random.Random(1)
+    with app.db.session() as s:
+        paths = {u.id: u.path for u in s.scalars(select(Unit))}
+        rows = []
+        for n in range(cells):
+            d = districts[n % DISTRICTS]
+            rows.append({"name": f"Chi bộ {n:04d}", "kind": "cell", "parent_id": d, "path": "", "created_at": NOW})
+        s.execute(insert(Unit), rows)
+        new = list(s.scalars(select(Unit).where(Unit.kind == "cell")))
+        for u in new:
+            u.path = f"{paths[u.parent_id]}{u.id}/"  # type: ignore[index]
+        s.flush()
+        people = [
+            {"unit_id": u.id, "full_name": f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+             "role": "member", "status": "active", "created_at": NOW}
+            for u in new for k in range(members)
+        ]  # fmt: skip
+        s.execute(insert(Member), people)
+    conference = app.events.create(
+        system, EventDraft("conference", "Hội nghị quán triệt", When(date(2026, 4, 13), dtime(8, 0)), unit_id=province)
+    )
+    essay = app.events.create(
+        system, EventDraft("deadline", "Nộp bài thu hoạch", When(date(2026, 4, 20)), topic="essay", unit_id=province)
+    )
+    quiz_id = app.knowledge.quizzes[0].id
+    with app.db.session() as s:
+        ids = list(s.scalars(select(Member.id)))
+        answers, hand_ins, attempts = [], [], []
+        for mid in ids:
+            r = rng.random()
+            if r < 0.7:
+                answers.append({"event_id": conference.id, "occurrence_at": conference.starts_at, "member_id": mid,
+                                "answer": "attend", "reason": None, "answered_at": NOW})  # fmt: skip
+            elif r < 0.8:
+                answers.append({"event_id": conference.id, "occurrence_at": conference.starts_at, "member_id": mid,
+                                "answer": "absent", "reason": "Đi công tác", "answered_at": NOW})  # fmt: skip
+            if rng.random() < 0.4:
+                hand_ins.append({"event_id": essay.id, "occurrence_at": essay.starts_at, "member_id": mid,
+                                 "answer": "submitted", "reason": None, "answered_at": NOW})  # fmt: skip
+            if rng.random() < 0.5:
+                score = rng.randint(0, 10)
+                attempts.append({"quiz_id": quiz_id, "version": "1", "member_id": mid, "questions": [],
+                                 "order": [], "answers": [], "position": 10, "status": "done", "score": score,
+                                 "total": 10, "pass_mark": 5, "passed": score >= 5, "started_at": NOW,
+                                 "finished_at": NOW})  # fmt: skip
+        s.execute(insert(EventResponse), answers + hand_ins)
+        s.execute(insert(QuizAttempt), attempts)
+        event = s.scalar(select(Event.id).where(Event.topic == "essay"))
+        s.execute(insert(QuizAssignment), [{"quiz_id": quiz_id, "unit_id": province, "event_id": event,
+                                             "created_at": NOW}])  # fmt: skip
+    return province
+
+
+def child(cells: int, members: int) -> dict[str, float]:
+    from bot.bootstrap import build_app
+    from bot.channels.telegram.adapter import TEXT_LIMIT
+    from bot.clock import FixedClock
+    from bot.config import load_settings
+    from bot.dialogue.contract import IncomingMessage, split_text
+    from bot.services.org import Actor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp}/bench.db")
+        app = build_app(settings, clock=FixedClock(NOW))
+        province = seed(app, cells, members)
+        invite = app.org.create_invite(Actor.system(), province, "admin").code
+        app.org.redeem(invite, "telegram", "admin", "Quản trị tỉnh")
+        core = app.core()
+        start = time.perf_counter()
+        (reply,) = core.handle(IncomingMessage("telegram", "admin", "admin", text="/baocao")).replies
+        chat_seconds = time.perf_counter() - start
+        admin = app.org.actor_for("telegram", "admin")
+        assert admin is not None
+        start = time.perf_counter()
+        draft = app.drafts.draft(admin, stage="after")
+        docx_seconds = time.perf_counter() - start
+        png = next(a for a in reply.attachments if a.is_image)
+        return {
+            "cells": cells,
+            "members": cells * members,
+            "baocao_s": round(chat_seconds, 2),
+            "docx_s": round(docx_seconds, 2),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+            "chat_messages": len(split_text(reply.text, TEXT_LIMIT)),
+            "chat_chars": len(reply.text),
+            "png_kb": round(len(png.content) / 1024, 0),
+            "xlsx_kb": round(len(reply.attachments[0].content) / 1024, 0),
+            "docx_kb": round(len(draft.content) / 1024, 0),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cells", type=int, nargs="+", default=[20, 200, 2000])
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--child", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.cells[0], args.members)))
+        return
+    print("cells  members  /baocao (s)  .docx (s)  peak MB  messages  chars  PNG KB  XLSX KB  DOCX KB")
+    for cells in args.cells:
+        out = subprocess.run([sys.executable, __file__, "--child", "--cells", str(cells), "--members",
+                              str(args.members)], capture_output=True, text=True, check=True)  # fmt: skip
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{r['cells']:>5}  {r['members']:>7}  {r['baocao_s']:>11}  {r['docx_s']:>9}  {r['peak_mb']:>7.0f}  "
+              f"{r['chat_messages']:>8}  {r['chat_chars']:>5}  {r['png_kb']:>6.0f}  {r['xlsx_kb']:>7.0f}  "
+              f"{r['docx_kb']:>7.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
