@@ -24,8 +24,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -34,6 +32,7 @@ from eval_qa import bm25_scores, engine_system, rapidfuzz_scores, row, threshold
 
 from bot.knowledge.base import load_knowledge  # noqa: E402
 from bot.knowledge.calibration import QUANTILE, Decision  # noqa: E402
+from bot.knowledge.content import without_phrasings  # noqa: E402
 from bot.knowledge.evaluation import Case, Report, evaluate, load_cases  # noqa: E402
 from bot.knowledge.search import SearchIndex  # noqa: E402
 
@@ -144,19 +143,6 @@ def _short(r: Report) -> str:
     return f"{100 * r.accuracy:.1f}% / {r.wrong} / {100 * r.refusal:.1f}%"
 
 
-def _without_variants(src: Path, dst: Path) -> Path:
-    for f in src.glob("*/*.yaml"):
-        data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        for key in ("items", "terms"):
-            for item in data.get(key) or []:
-                item.pop("variants", None)
-                item.pop("aliases", None)
-        out = dst / f.parent.name / f.name
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return dst
-
-
 def booklet(failures: bool) -> None:
     if not BOOKLET_QUESTIONS.exists():
         print("\n(no booklet written apart: tests/data/heldout/booklet-questions.yaml is missing)")
@@ -171,7 +157,7 @@ def booklet(failures: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for label, folder in (
             ("as written", BOOKLET),
-            ("as printed, no variants", _without_variants(BOOKLET, Path(tmp))),
+            ("as printed, no variants", without_phrasings(BOOKLET, Path(tmp))),
         ):
             knowledge = load_knowledge(folder)
             ours = evaluate(engine_system(knowledge.index), cases)

@@ -237,3 +237,20 @@ def _text_list(value: Any, rel: str, line: int, entry_id: str | None, name: str,
         if text is not None:
             out.append(text)
     return out
+
+
+def without_phrasings(src: Path, dst: Path) -> Path:
+    """A copy of a content folder as a printed booklet gives it: one phrasing per question, no aliases.
+
+    For measuring the engine on content shaped like an imported booklet; ``dst`` is returned.
+    """
+    for f in sorted(src.glob("*/*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for key in ("items", "terms"):
+            for item in data.get(key) or []:
+                item.pop("variants", None)
+                item.pop("aliases", None)
+        out = dst / f.parent.name / f.name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return dst
