@@ -1,7 +1,12 @@
 """Booklets typeset from a content folder, imported back: how many entries come back whole, per style, and
 how well the bot answers from the imported content compared with the same content written by hand.
 
-    .venv/bin/python bench/import_roundtrip.py [--content DIR] [--cases FILE] [--styles NAME ...]
+    .venv/bin/python bench/import_roundtrip.py [--content DIR [--cases FILE]] ... [--styles NAME ...]
+
+Without --content: content/ asked with tests/eval/dev.yaml, then the booklet written apart,
+tests/data/heldout/booklet/, asked with tests/data/heldout/booklet-questions.yaml. Each --content is asked
+with the --cases given in the same position (none: those above for these two folders, else the booklets are
+only imported back).
 
 Table 1, per style (tests/booklets.py typesets them): entries printed, entries found, intact (question or term
 exact — case-insensitive for terms printed in capitals — and answer ≥ 95% the same, rapidfuzz ratio on
@@ -13,7 +18,8 @@ Table 2, asked through the bot (the evaluation questions, e.g. tests/eval/dev.ya
   - by hand, what a booklet prints: the same entries with only question/answer or term/definition and ref —
     variants, aliases and tags removed, since a booklet has none;
   - imported: the Q&A and the glossary typeset in a pair of styles, imported, and each imported entry given the
-    id of the hand-written entry with the same title (so the questions' expected ids still apply).
+    id of the hand-written entry with the same title (so the questions' expected ids still apply); "against
+    the booklet" is its difference, in points, from the hand-written content cut to what a booklet prints.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from bot.knowledge.base import load_knowledge  # noqa: E402
 from bot.knowledge.content import Entry, load_content  # noqa: E402
 from bot.knowledge.evaluation import Case, evaluate, load_cases  # noqa: E402
 from bot.knowledge.importer import import_booklet  # noqa: E402
-from tests.booklets import GLOSSARY_STYLES, QA_STYLES, STYLES, Booklet, booklets, round_trip  # noqa: E402
+from tests.booklets import GLOSSARY_STYLES, QA_STYLES, STYLES, Booklet, Style, booklets, round_trip  # noqa: E402
 
 
 def import_entries(booklet: Booklet) -> tuple[list[dict[str, Any]], list[str]]:
@@ -81,17 +87,39 @@ def score(content_dir: Path, cases: list[Case]) -> tuple[int, int, int]:
     return report.right, report.in_scope, report.wrong
 
 
+DEFAULTS = (
+    (ROOT / "content", ROOT / "tests" / "eval" / "dev.yaml"),
+    (ROOT / "tests" / "data" / "heldout" / "booklet", ROOT / "tests" / "data" / "heldout" / "booklet-questions.yaml"),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
-    parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "eval" / "dev.yaml")
+    parser.add_argument("--content", type=Path, action="append", help="a content folder (qa/, glossary/)")
+    parser.add_argument("--cases", type=Path, action="append", help="questions for the --content in that position")
     parser.add_argument("--styles", nargs="*", default=None)
     args = parser.parse_args()
     styles = [s for s in STYLES if not args.styles or s.name in args.styles]
-    started = time.monotonic()
-    made = {b.style: b for b in booklets(args.content, styles)}
+    runs: list[tuple[Path, Path | None]] = list(DEFAULTS)
+    if args.content:
+        cases = args.cases or []
+        paired = {folder.resolve(): questions for folder, questions in DEFAULTS}
+        runs = [(c, cases[k] if k < len(cases) else paired.get(c.resolve())) for k, c in enumerate(args.content)]
+    for k, (content, cases_file) in enumerate(runs):
+        if k:
+            print()
+        run(content, cases_file, styles)
 
-    print(f"Booklets typeset from {args.content} and imported back")
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+
+
+def run(content: Path, cases_file: Path | None, styles: list[Style]) -> None:
+    started = time.monotonic()
+    made = {b.style: b for b in booklets(content, styles)}
+
+    print(f"Booklets typeset from {_shown(content)} and imported back")
     print("| style | format | printed | found | intact | exact | furniture in answers | numbering reported |")
     print("|---|---|---|---|---|---|---|---|")
     totals = [0, 0, 0]
@@ -114,26 +142,30 @@ def main() -> None:
     if totals[0]:
         print(f"| all | | {totals[0]} | | {totals[1]} ({100 * totals[1] / totals[0]:.1f}%) | {totals[2]} | | |")
 
-    if not args.cases.exists():
+    if cases_file is None or not cases_file.exists():
+        print(f"\n({time.monotonic() - started:.0f} s)")
         return
-    cases = load_cases(args.cases)
-    hand = load_content(args.content).entries
-    print(f"\nAsked through the bot: {args.cases.relative_to(ROOT) if args.cases.is_relative_to(ROOT) else args.cases}")
-    print("| content | answered right (in scope) | answered wrong |")
-    print("|---|---|---|")
+    cases = load_cases(cases_file)
+    hand = load_content(content).entries
+    print(f"\nAsked through the bot: {_shown(cases_file)}")
+    print("| content | answered right (in scope) | answered wrong | against the booklet |")
+    print("|---|---|---|---|")
 
-    def line(name: str, result: tuple[int, int, int]) -> None:
+    def line(name: str, result: tuple[int, int, int], reference: float | None = None) -> float:
         right, total, wrong = result
-        print(f"| {name} | {right}/{total} ({100 * right / total:.1f}%) | {wrong} |")
+        share = 100 * right / total
+        against = f"{share - reference:+.1f}" if reference is not None else ""
+        print(f"| {name} | {right}/{total} ({share:.1f}%) | {wrong} | {against} |")
+        return share
 
-    line("by hand, as written (variants, aliases, tags)", score(args.content, cases))
+    line("by hand, as written (variants, aliases, tags)", score(content, cases))
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "plain"
         for kind, folder in (("qa", "qa"), ("term", "glossary")):
             key = "items" if kind == "qa" else "terms"
             _dump(plain / folder, "tai-lieu", key, [booklet_fields(e) for e in hand if e.kind == kind])
-        _copy_extras(args.content, plain)
-        line("by hand, what a booklet prints (no variants, aliases, tags)", score(plain, cases))
+        _copy_extras(content, plain)
+        printed = line("by hand, what a booklet prints (no variants, aliases, tags)", score(plain, cases))
         for qa_style, glossary_style in zip(QA_STYLES, GLOSSARY_STYLES, strict=True):
             if qa_style.name not in imported or glossary_style.name not in imported:
                 continue
@@ -142,8 +174,8 @@ def main() -> None:
             terms = with_hand_ids(imported[glossary_style.name], [e for e in hand if e.kind == "term"], "glossary")
             _dump(folder / "qa", "nhap", "items", qa)
             _dump(folder / "glossary", "nhap", "terms", terms)
-            _copy_extras(args.content, folder)
-            line(f"imported: {qa_style.name} + {glossary_style.name}", score(folder, cases))
+            _copy_extras(content, folder)
+            line(f"imported: {qa_style.name} + {glossary_style.name}", score(folder, cases), printed)
     print(f"\n({time.monotonic() - started:.0f} s)")
 
 

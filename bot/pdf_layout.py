@@ -340,6 +340,15 @@ def _continues(group: list[_Row], b: _Row, frames: Sequence[_Frame], page: int, 
     ended = a.text.endswith(tuple(_SENTENCE_END))
     if ended and (_BULLET.match(b.text) or _MARKER.match(b.text)):
         return False
+    space = 0.3 * a.size
+    if (
+        a.page == b.page
+        and _middle(a, frame, tolerance)
+        and _middle(b, frame, tolerance)
+        and b.x0 > frame.left + tolerance
+    ):
+        # A centred heading that wraps: its line was full, the next word would not have fitted on it.
+        return not ended and (a.x1 - a.x0) + space + b.first_word >= (a_frame.right - a_frame.left) - 0.3 * body
     # Where the next line should start: the frame's left edge, or the text after the bullet that opened it.
     hang = group[0].hang if _BULLET.match(group[0].text) else None
     if b.x0 > frame.left + tolerance and not (hang is not None and abs(b.x0 - hang) < tolerance):
@@ -347,8 +356,12 @@ def _continues(group: list[_Row], b: _Row, frames: Sequence[_Frame], page: int, 
     if len(group) >= 2 and abs(b.x0 - a.x0) > tolerance and a.x0 > a_frame.left + tolerance:
         return False
     # A line that stopped although the next word would have fitted ended its paragraph.
-    space = 0.3 * a.size
     return not a.x1 + space + b.first_word < a_frame.right - 0.3 * body
+
+
+def _middle(row: _Row, frame: _Frame, tolerance: float) -> bool:
+    """The line's middle is the text block's: a centred line, or a full one."""
+    return abs((row.x0 + row.x1) / 2 - (frame.left + frame.right) / 2) < tolerance
 
 
 def _paragraph(group: list[_Row], body: float) -> Paragraph:

@@ -103,6 +103,18 @@ def test_glossary_layouts() -> None:
     assert _imported("thuat-ngu.md", markdown.encode(), "glossary") == TERMS
 
 
+def test_a_capital_term_with_a_dash_or_quotation_marks_of_its_own() -> None:
+    terms = [
+        ("Tài liệu hỏi - đáp về nội dung cơ bản của Văn kiện Đại hội XIV", "Tài liệu dùng cho cán bộ, đảng viên."),
+        ("“Phủ xanh” thông tin tích cực", "Đăng tải, chia sẻ thông tin tích cực trên không gian mạng."),
+    ]
+    dash = "THUẬT NGỮ\n" + "\n".join(f"{t.upper()} – {d}" for t, d in terms)
+    got = _imported("thuat-ngu.txt", dash.encode(), "glossary")
+    assert [t.lower() for t, _ in got] == [t.lower() for t, _ in terms]  # the term's own dash is not the separator
+    assert [d for _, d in got] == [d for _, d in terms]
+    assert got[1][0] == "“Phủ xanh” thông tin tích cực"  # the first letter after the quotation mark
+
+
 def test_a_malformed_booklet_is_reported_line_by_line() -> None:
     text = "\n".join(
         [

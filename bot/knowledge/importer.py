@@ -37,8 +37,7 @@ _EMBEDDED_ANSWER = re.compile(r"(?<=[?.])\s+(?=(?:trả\s*lời|đáp)\s*:)", re
 _NUMBERED_QUESTION = re.compile(r"^(\d{1,4})\s*[.)]\s+(.+\?)$")
 _NUMBER = re.compile(r"^\s*(\d{1,4})\s*[.)]\s+")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,4}|[a-zđ]|[IVXL]{1,5})\s*[.)]\s+", re.I)
-_TERM_COLON = re.compile(r"^(?P<term>[^:.?!]{2,90}?)\s*:\s*(?P<definition>\S.*)$")
-_TERM_DASH = re.compile(r"^(?P<term>[^:.?!]{2,90}?)\s+[–—-]\s+(?P<definition>\S.*)$")  # an upper-case term
+_TERM_COLON = re.compile(r"^(?P<term>[^:.?!]{2,250}?)\s*:\s*(?P<definition>\S.*)$")
 _SECTION = re.compile(
     r"^(?:(?P<word>phần|chương|mục)\s+(?P<num>thứ\s+[^\s.:,]+|[IVXLC]{1,6}\b|\d{1,3}\b)|(?P<roman>[IVXLC]{1,6})\s*[.)]\s+\S)",
     re.I,
@@ -239,14 +238,31 @@ def _section(line: Line) -> str | None:
     return None
 
 
-def _merge_heading(previous: str | None, text: str) -> str | None:
-    """A heading printed over two lines ("PHẦN II" then "NỘI DUNG CƠ BẢN") is one heading; a foreword or a
-    table of contents is no part."""
+def _merge_heading(previous: str | None, line: Line, before: Line | None) -> str | None:
+    """A heading printed over two or more lines is one heading: "PHẦN II" then "NỘI DUNG CƠ BẢN", or a long
+    title wrapped ("PHẦN IV. TUYÊN TRUYỀN VÀ TRIỂN KHAI" then "THỰC HIỆN") — a line that opens no heading of
+    its own, set like the line before it, after a line that ended no sentence. A foreword or a table of
+    contents is no part."""
+    text = line.text
     if text.lower().strip(" .:") in _FRONT_MATTER:
         return None
     if previous and (m := _SECTION.match(previous)) and len(previous) - m.end() < 4:
         return f"{previous} {text}" if previous.endswith((".", ":")) else f"{previous}. {text}"
+    if previous and before is not None and _wraps(before, line):
+        return f"{previous} {text}"
     return text
+
+
+def _wraps(before: Line, line: Line) -> bool:
+    """``line`` carries on the heading line ``before``."""
+    opens = (_SECTION, _NUMBERING, _QUESTION_MARK, _ASK, _ANSWER)  # its own heading, a number, a question
+    if any(p.match(line.text) for p in opens) or before.text.endswith((".", "?", "!", ":", ";", "…")):
+        return False
+    if (before.bold, before.heading, before.page) != (line.bold, line.heading, line.page):
+        return False
+    letters = [c for c in _NUMBERING.sub("", _SECTION.sub("", before.text)) if c.isalpha()]
+    before_capitals = bool(letters) and all(c.isupper() for c in letters)
+    return line.text[:1].islower() or line.text.isupper() == before_capitals
 
 
 def _short_part(part: str) -> str:
@@ -341,10 +357,13 @@ class _Casing:
         out = []
         for k, word in enumerate(words):
             low = word.lower()
+            key = low.strip(",.;:()")
+            if re.search(r"[\d/]", word) and (seen := self.single.get(key)):
+                out.append(word.replace(word.strip(",.;:()"), seen.most_common(1)[0][0]))
+                continue  # a document number as the text writes it: "02-CTr/TU"
             if re.fullmatch(r"[IVXLC]{2,}[.,]?", word) or re.search(r"[\d/]", word) or _acronym(word):
                 out.append(word)  # a Roman numeral, a document number, an abbreviation: as printed
                 continue
-            key = low.strip(",.;:()")
             before = words[k - 1].lower().strip(",.;:()") if k else ""
             after = words[k + 1].lower().strip(",.;:()") if k + 1 < len(words) else ""
             written = low
@@ -359,8 +378,8 @@ class _Casing:
                     if count / sum(evidence.values()) >= share:
                         written = low.replace(key, form)
                     break
-            if k == 0:
-                written = written[:1].upper() + written[1:]
+            if k == 0:  # the first letter, after an opening quotation mark if any
+                written = re.sub(r"^(\W*)(\w)", lambda m: m[1] + m[2].upper(), written, count=1)
             out.append(written)
         return " ".join(out)
 
@@ -419,8 +438,9 @@ def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         section = _section(line)
         between = current is None or current.in_body
-        if between and (section == "strong" or (section == "weak" and current is not None and next_is_question(i))):
-            part = _merge_heading(part if heading_open else None, text)
+        weak_heading = current is not None and (next_is_question(i) or (heading_open and _wraps(lines[i - 1], line)))
+        if between and (section == "strong" or (section == "weak" and weak_heading)):
+            part = _merge_heading(part if heading_open else None, line, lines[i - 1] if i else None)
             heading_open = part is not None
             continue
         heading_open = False
@@ -473,19 +493,47 @@ def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list
 # -- glossary -------------------------------------------------------------------------------------------------
 
 
+def _words(text: str) -> int:
+    return sum(1 for word in text.split() if any(c.isalnum() for c in word))
+
+
+def _term_words(set_apart: bool) -> int:
+    """How many words a term may have: a term set apart (bold, in capitals) may be the full name of a document
+    ("Tài liệu Hỏi - đáp về nội dung cơ bản của Văn kiện Đại hội XIV"); one in plain type is kept shorter, so
+    that a sentence of the text is not taken for a term."""
+    return 30 if set_apart else 20
+
+
 def _term_colon(line: Line, text: str) -> re.Match[str] | None:
     if _QUESTION_MARK.match(text) or _ASK.match(text) or _ANSWER.match(text) or text.endswith("?"):
         return None
     m = _TERM_COLON.match(text)
-    if not m or len(m["term"].split()) > 14 or m["term"].lower().startswith(("ví dụ", "chú ý", "lưu ý")):
+    if not m or m["term"].lower().startswith(("ví dụ", "chú ý", "lưu ý")):
+        return None
+    set_apart = line.bold or fold(line.lead_bold).strip(" :") == fold(m["term"]).strip(" :")
+    if _words(m["term"]) > _term_words(set_apart):
         return None
     if len(m["term"].split()) > 1 and _LEADS_IN.search(m["term"]):
         return None  # "Các văn kiện gồm: ..." introduces a list; it is not a term
     return m
 
 
-def _short(text: str) -> bool:
-    return len(text.split()) <= 14 and not text.endswith((".", "?", ";", ","))
+def _short(text: str, set_apart: bool) -> bool:
+    return _words(text) <= _term_words(set_apart) and not text.endswith((".", "?", ";", ","))
+
+
+def _term_dash(text: str) -> tuple[str, str] | None:
+    """ "THUẬT NGỮ – định nghĩa": the term is in capitals and may hold a dash of its own ("TÀI LIỆU HỎI - ĐÁP
+    VỀ ... – Tài liệu dùng cho ..."), so the longest run of capitals before a dash is the term."""
+    found = None
+    for m in re.finditer(r"\s+[–—-]\s+", text):
+        term, definition = text[: m.start()], text[m.end() :]
+        if not _is_capitals(term) or _words(term) > _term_words(True) or not definition.strip():
+            break
+        if re.search(r"[:.?!]", term):
+            break
+        found = (term, definition)
+    return found
 
 
 def _glossary_style(lines: Sequence[Line]) -> str:
@@ -503,15 +551,16 @@ def _glossary_style(lines: Sequence[Line]) -> str:
             counts["colon-bold"] += 1
         elif m:
             counts["colon"] += 1
-        if i and (m := _TERM_DASH.match(text)) and _is_capitals(m["term"]) and len(m["term"].split()) <= 14:
+        if i and _term_dash(text):
             counts["dash"] += 1
         if nxt is None or nxt.table:
             continue
-        if line.bold and _short(text) and not nxt.bold:
+        set_apart = line.bold or _is_capitals(text)
+        if line.bold and _short(text, set_apart) and not nxt.bold:
             counts["bold"] += 1
-        if _is_capitals(text) and _short(text) and not _is_capitals(nxt.text):
+        if _is_capitals(text) and _short(text, set_apart) and not _is_capitals(nxt.text):
             counts["caps"] += 1
-        if _NUMBER.match(line.text) and _short(text) and not _NUMBER.match(nxt.text):
+        if _NUMBER.match(line.text) and _short(text, set_apart) and not _NUMBER.match(nxt.text):
             counts["numbered"] += 1
     structural = max(("bold", "caps", "numbered", "dash", "colon-bold"), key=lambda s: counts[s])
     if counts["colon"] > 1.5 * counts[structural]:
@@ -540,10 +589,8 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
         if style == "colon":
             return (colon["term"], colon["definition"]) if colon else None
         if style == "dash":
-            dash = _TERM_DASH.match(text) if i else None
-            ok = dash and _is_capitals(dash["term"]) and len(dash["term"].split()) <= 14
-            return (dash["term"], dash["definition"]) if dash and ok else None
-        if nxt is None or nxt.table or not _short(text):
+            return _term_dash(text) if i else None
+        if nxt is None or nxt.table or not _short(text, line.bold or _is_capitals(text)):
             return None
         if (
             (style == "bold" and line.bold and not nxt.bold)
@@ -568,10 +615,12 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
             drafts.append(current)
             continue
         section = _section(line)
-        following = next((k for k in range(i + 1, min(i + 3, len(lines))) if not _section(lines[k])), None)
+        ahead = range(i + 1, min(i + 3, len(lines)))
+        following = next((k for k in ahead if not _section(lines[k]) or term_at(k) is not None), None)
         after_is_term = following is not None and term_at(following) is not None
-        if section == "strong" or (section == "weak" and (current is None or after_is_term)):
-            part = _merge_heading(part if heading_open else None, line.text)
+        carries_on = heading_open and _wraps(lines[i - 1], line)
+        if section == "strong" or (section == "weak" and (current is None or after_is_term or carries_on)):
+            part = _merge_heading(part if heading_open else None, line, lines[i - 1] if i else None)
             heading_open = part is not None
             continue
         heading_open = False
