@@ -110,6 +110,7 @@ class Dispatcher:
             budget = SharedBudget(db, self.limits) if shared else local_budget(str(db.engine.url), self.limits)
         self.budget = budget
         self._held: dict[int, Item] = {}  # claimed by this instance and not yet recorded or given back
+        self._queued = False  # this instance queued messages of its own during a run (the admins' notice)
         self._lock = asyncio.Lock()
 
     def budget_key(self, channel: str) -> str:
@@ -322,6 +323,7 @@ class Dispatcher:
                 rows.append(outbox_row(key_text, member_id, (channel, user_ref), "notice", text, now))
             if rows:
                 s.execute(insert(Outbox), rows)
+                self._queued = True
         if not told:
             log.error("no admin reachable on another channel: check the %s token", item.channel)
 
@@ -392,6 +394,8 @@ class Dispatcher:
                         item = buffer.popleft()
                         # The slot is taken here, in claim order: messages go out in the order they were queued.
                         return item, await self._reserve(item)
+                    if exhausted and self._queued:  # a notice to the admins was queued meanwhile
+                        self._queued, exhausted = False, False
                     if exhausted or (max_batches is not None and batches >= max_batches):
                         return None
                     skip = tuple(sorted(blocked | set(await asyncio.to_thread(self.paused_channels))))

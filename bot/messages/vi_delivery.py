@@ -16,3 +16,10 @@ def token_refused(channel: str, error: str) -> str:
         f"bot sẽ gửi tiếp khi mã bot dùng được.\n"
         f"Đồng chí kiểm tra lại {setting} trên máy chủ rồi khởi động lại bot giúp tôi."
     )
+
+
+# A Zalo message of a kind the platform does not pass on to bots: nothing the member did wrong, nothing to retype.
+UNSUPPORTED = (
+    "Zalo chưa chuyển nội dung tin nhắn này tới bot nên tôi chưa xem được. "
+    "Đồng chí gõ /huongdan để xem những việc tôi giúp được."
+)

@@ -211,6 +211,7 @@ class FakeTelegram(FakeServer):
         if not path.startswith("/bot"):
             return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
         if not path.startswith(prefix):
+            self._params(request)  # read the body, or it is taken for the next request on the connection
             return self._reply(request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = path[len(prefix) :]
         params, files = self._params(request)

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter
 
 from bot.channels.telegram.adapter import _html_parts, _markup
 from bot.dialogue.contract import Button, Reply
@@ -42,8 +42,10 @@ class TelegramSender:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             return Result("retry", retry_after=seconds)
-        except InvalidToken as exc:  # 401: the token was revoked or is wrong — the bot's fault, not the member's
-            return Result("halt", error=exc.message[:300])
+        except (InvalidToken, EndPointNotFound):
+            # 401 (or 404) for sendMessage: the token was revoked or is wrong — the bot's fault, not the member's.
+            # PTB reports it as EndPointNotFound once the bot is initialised, since sendMessage always exists.
+            return Result("halt", error="Unauthorized")
         except Forbidden as exc:  # blocked the bot, or left the group
             return Result("unreachable", error=exc.message[:300])
         except BadRequest as exc:

@@ -23,6 +23,7 @@ from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.dialogue.contract import Button, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
+from bot.messages import vi_delivery as vz
 from bot.services.conversations import ConversationStore
 from scheduler.budget import token_key
 from scheduler.dispatcher import Item, Result
@@ -74,9 +75,13 @@ class ZaloBot:
         if msg is None:
             return
         try:
-            if update.get("event_name") != "message.text.received":
+            event = update.get("event_name")
+            if event != "message.text.received" and not msg.text:
+                # An image with a caption was read as text (adapter.incoming); a sticker or a bare image is
+                # not; a message of a kind Zalo does not pass on to bots is not the member's doing.
                 if msg.private:
-                    await self._send(msg.chat_ref, Reply(vi.NOT_TEXT))
+                    note = vz.UNSUPPORTED if event == "message.unsupported.received" else vi.NOT_TEXT
+                    await self._send(msg.chat_ref, Reply(note))
                 return
             async with self.turns.turn(msg.chat_ref):
                 outcome = await self.turns.handle(msg)
@@ -185,6 +190,19 @@ class ZaloBot:
         return tornado.web.Application([(path, Hook)])
 
 
+def check_webhook(url: str, secret: str) -> None:
+    """Zalo delivers webhooks only to a public HTTPS address, with a secret of 8 to 256 characters."""
+    if not 8 <= len(secret) <= 256:
+        raise StartupError(
+            f"CHIBO_ZALO_WEBHOOK_SECRET: Zalo cần khoá bí mật dài từ 8 đến 256 ký tự (khoá đang đặt dài {len(secret)})."
+        )
+    if urlparse(url).scheme != "https":
+        raise StartupError(
+            "CHIBO_ZALO_WEBHOOK_URL: Zalo chỉ gửi tin tới một địa chỉ HTTPS công khai"
+            f" (đang là {url}); đặt bot sau một reverse proxy có TLS (xem README)."
+        )
+
+
 class ZaloSender:
     """Outbox messages to Zalo. The platform's rule on writing first is not documented: a refusal other than
     a rate limit marks the member unreachable on Zalo (the dispatcher then tries their other channel) — except
@@ -258,6 +276,7 @@ async def serve_zalo(app: App, *, stop: asyncio.Event | None = None, with_delive
                 if settings.zalo_webhook_secret
                 else secrets.token_urlsafe(32)
             )
+            check_webhook(settings.zalo_webhook_url, secret)
             path = urlparse(settings.zalo_webhook_url).path or "/"
             server = bot.webhook_app(path, secret).listen(settings.zalo_webhook_port, settings.zalo_webhook_listen)
             await client.set_webhook(settings.zalo_webhook_url, secret)
