@@ -109,11 +109,31 @@ class ReminderFanOut:
                     )
                 )
             )
+        # Those who already said they will attend are reminded, without being asked again.
+        attending: set[int] = set()
+        if event.kind == "conference":
+            attending = set(
+                s.scalars(
+                    select(EventResponse.member_id).where(
+                        EventResponse.event_id == event.id,
+                        EventResponse.occurrence_at == reminder.occurrence_at,
+                        EventResponse.answer == "attend",
+                    )
+                )
+            )
+        told_text = ve.reminder_text(view, self._events.zone, late=late, attending=True)
         members = [m.id for m in self._events._audience(s, event) if m.id not in answered]
         routes = routes_for(s, members)
         rows = [
             outbox_row(
-                f"r{reminder.id}m{m}", m, routes.get(m), "reminder", text, now, buttons=buttons, event_id=event.id
+                f"r{reminder.id}m{m}",
+                m,
+                routes.get(m),
+                "reminder",
+                told_text if m in attending else text,
+                now,
+                buttons=[] if m in attending else buttons,
+                event_id=event.id,
             )
             for m in members
         ]
