@@ -87,6 +87,7 @@ class App:
 
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
         """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""
+        dispatcher_options.setdefault("concurrency", self.settings.delivery_concurrency)
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
         return Delivery(self.db, self.clock, self.events, dispatcher)
 

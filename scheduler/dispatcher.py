@@ -129,6 +129,13 @@ class Dispatcher:
                 .where(Outbox.status == "sending", Outbox.claimed_at < now - self._lease)
                 .values(status="pending")
             )
+            dead = self._dead_neighbours(s)
+            if dead:  # a process on this machine that is gone (a restart after a crash): no need to wait
+                s.execute(
+                    update(Outbox)
+                    .where(Outbox.status == "sending", Outbox.claimed_by.in_(dead))
+                    .values(status="pending")
+                )
             query = (
                 select(Outbox)
                 .where(Outbox.status == "pending", Outbox.due_at <= now)
@@ -165,6 +172,25 @@ class Dispatcher:
         for item in items:
             self._held[item.id] = item
         return items
+
+    def _dead_neighbours(self, s: Session) -> list[str]:
+        """Claimants named after a process of this machine that no longer runs ("host:pid")."""
+        host = socket.gethostname()
+        owners = s.scalars(
+            select(Outbox.claimed_by).where(Outbox.status == "sending", Outbox.claimed_by.like(f"{host}:%")).distinct()
+        )
+        dead: list[str] = []
+        for owner in owners:
+            pid = owner.rsplit(":", 1)[1] if owner else ""
+            if owner is None or owner == self.name or not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                dead.append(owner)
+            except OSError:  # alive, another user's
+                continue
+        return dead
 
     def renew(self) -> int:
         """The heartbeat: our claims are still ours (a live instance keeps its lease)."""

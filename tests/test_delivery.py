@@ -235,3 +235,19 @@ def test_the_budget_key_names_the_token_without_holding_it() -> None:
     bot = Bot("123456:SECRET", base_url="http://127.0.0.1:9/bot")
     key = TelegramSender(bot).budget_key
     assert key.startswith("telegram:") and "SECRET" not in key and key == TelegramSender(bot).budget_key
+
+
+def test_claims_of_a_dead_process_on_this_machine_come_back_at_once(db: Database) -> None:
+    import socket
+
+    clock = FixedClock(T0)
+    queue(db, "1", "2")
+    with db.session() as s:  # claimed by a pid that does not run (the kill -9 before a restart)
+        s.execute(
+            Outbox.__table__.update().values(
+                status="sending", claimed_at=T0, claimed_by=f"{socket.gethostname()}:999999999"
+            )
+        )
+    sender = PartsSender()
+    restarted = Dispatcher(db, clock, {"telegram": sender})  # named after this process, on the same machine
+    assert asyncio.run(restarted.run_once()) == 2  # without waiting for the lease
