@@ -20,6 +20,7 @@ other moment in the database, so tests can move past them with a fake clock.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import threading
 import time
@@ -59,6 +60,7 @@ class Grant:
     chat_wait: float = 0.0
     paused_until: datetime | None = None
     halted: bool = False
+    at: float = 0.0  # the slot on this machine's clock (time.time()); 0: send now
 
 
 def token_key(channel: str, token: str) -> str:
@@ -91,7 +93,7 @@ def _chat_rule(limits: Limits, chat_ref: str) -> tuple[float, float]:
 
 
 class LocalBudget:
-    """The budget in this process's memory (SQLite: a single instance). Monotonic time for slots."""
+    """The budget in this process's memory (SQLite: a single instance)."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -106,7 +108,7 @@ class LocalBudget:
             until = self._paused.get(key)
             if until is not None and until > now:
                 return Grant(paused_until=until)
-            mono = time.monotonic()
+            mono = time.time()
             spacing, tolerance = _chat_rule(self.limits, chat_ref)
             tat = self._chats.get((key, chat_ref), 0.0)
             if tat - tolerance > mono:
@@ -116,7 +118,7 @@ class LocalBudget:
             self._chats[(key, chat_ref)] = max(tat, slot) + spacing
             if len(self._chats) > 50_000:  # forget chats whose limit no longer matters
                 self._chats = {k: v for k, v in self._chats.items() if v > mono}
-            return Grant(wait=slot - mono, halted=key in self._halted)
+            return Grant(wait=slot - mono, halted=key in self._halted, at=slot)
 
     def paused_until(self, key: str, now: datetime) -> datetime | None:
         until = self._paused.get(key)
@@ -156,6 +158,13 @@ class SharedBudget:
         self._db = db
         self.limits = limits
         self._known: set[str] = set()
+        # The database clock minus ours, from the quickest of the recent round trips (as NTP does): a slot in
+        # the database's seconds becomes a moment on this machine's clock.
+        self._samples: collections.deque[tuple[float, float]] = collections.deque(maxlen=64)
+
+    def _offset(self, before: float, after: float, db_now: float) -> float:
+        self._samples.append((after - before, db_now - (before + after) / 2))
+        return min(self._samples)[1]
 
     def _ensure(self, key: str) -> None:
         if key in self._known:
@@ -171,6 +180,7 @@ class SharedBudget:
         spacing, tolerance = _chat_rule(self.limits, chat_ref)
         with self._db.connection() as conn:
             # The chat's row first (locked until commit), then the token's: always in this order, no deadlock.
+            before = time.time()
             tat, db_now = conn.execute(
                 text(
                     "INSERT INTO rate_chat (key, chat_ref, tat) VALUES (:k, :c, 0)"
@@ -179,6 +189,7 @@ class SharedBudget:
                 ),
                 {"k": key, "c": chat_ref},
             ).one()
+            offset = self._offset(before, time.time(), db_now)
             if tat - tolerance > db_now:
                 return Grant(chat_wait=tat - tolerance - db_now)
             row = conn.execute(
@@ -197,7 +208,7 @@ class SharedBudget:
                 text("UPDATE rate_chat SET tat = GREATEST(tat, :slot) + :spacing WHERE key = :k AND chat_ref = :c"),
                 {"k": key, "c": chat_ref, "slot": slot, "spacing": spacing},
             )
-            return Grant(wait=max(0.0, slot - db_now), halted=halted)
+            return Grant(wait=max(0.0, slot - db_now), halted=halted, at=slot - offset)
 
     def paused_until(self, key: str, now: datetime, conn: object | None = None) -> datetime | None:
         query = text("SELECT paused_until FROM rate_budget WHERE key = :k AND paused_until > :now")

@@ -22,6 +22,7 @@ import collections
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -76,6 +77,9 @@ class Sender(Protocol):
 # Up to this many seconds of a chat's own limit are waited out in place; longer, the message goes back to the
 # queue until then (a group's 20 a minute), so one busy chat never holds a sending slot.
 CHAT_WAIT_INLINE = 2.0
+PAUSE_CHECK_AHEAD = 0.03  # seconds before its slot a waiting send checks for a pause set by another instance
+LOOKAHEAD = 2  # workers waiting for a slot besides those sending
+LATE_SLOT = 0.015  # a send woken later than this after its slot takes a new slot (up to three times)
 
 
 class Dispatcher:
@@ -439,12 +443,15 @@ class Dispatcher:
         async def worker() -> None:
             nonlocal sent
             while (taken := await take()) is not None:
-                if await self._deliver(*taken, blocked, reserve):
+                if await self._deliver(*taken, blocked, reserve, inflight):
                     sent += 1
 
+        # A couple more workers than sends in flight: while some send and record, others already wait for their
+        # slot, so no slot of the budget goes unused.
+        inflight = asyncio.Semaphore(self._concurrency)
         beat = asyncio.create_task(self._beat())
         try:
-            await asyncio.gather(*(worker() for _ in range(self._concurrency)))
+            await asyncio.gather(*(worker() for _ in range(self._concurrency + LOOKAHEAD)))
         except BaseException:
             # Cancelled (a shutdown) or failed: what we hold goes back to the queue now, not after the lease.
             await asyncio.shield(asyncio.to_thread(self.release, list(self._held.values())))
@@ -468,7 +475,12 @@ class Dispatcher:
         return await asyncio.to_thread(self.budget.reserve, key, item.chat_ref, self._clock.now())
 
     async def _deliver(
-        self, item: Item, grant: Grant, blocked: set[str], reserve: Callable[[Item], Awaitable[Grant]]
+        self,
+        item: Item,
+        grant: Grant,
+        blocked: set[str],
+        reserve: Callable[[Item], Awaitable[Grant]],
+        inflight: asyncio.Semaphore,
     ) -> bool:
         """One message (each of its parts): slot, send, record. True when it was sent whole."""
         if item.channel not in self.senders:
@@ -476,6 +488,7 @@ class Dispatcher:
             return False
         key = self.budget_key(item.channel)
         first = True
+        missed = 0
         while True:
             if not first:
                 grant = await reserve(item)
@@ -490,22 +503,38 @@ class Dispatcher:
                     return False
                 await asyncio.sleep(grant.chat_wait)
                 continue
-            if grant.wait > 0:
-                await asyncio.sleep(grant.wait)
-                # Another instance may have met a 429 while we waited for the slot.
-                if await asyncio.to_thread(self.budget.paused_until, key, self._clock.now()) is not None:
-                    blocked.add(item.channel)
-                    await asyncio.to_thread(self.release, [item])
-                    return False
-            result = await self._send(item)
-            if grant.halted and result.status in ("sent", "unreachable", "failed"):
-                log.warning("%s accepts the bot again: sending resumed", item.channel)
-                await asyncio.to_thread(self.budget.resume, key)
-            if result.status == "sent" and result.next_part is not None:
-                await asyncio.to_thread(self.record_part, item, result.next_part)
-                item = replace(item, part=result.next_part)
+            if grant.at:
+                if (ahead := grant.at - PAUSE_CHECK_AHEAD - time.time()) > 0:
+                    await asyncio.sleep(ahead)
+                    # Another instance may have met a 429 while we waited: checked just before the slot, so that
+                    # the time the check takes does not move the send itself (the server counts arrivals).
+                    if await asyncio.to_thread(self.budget.paused_until, key, self._clock.now()) is not None:
+                        blocked.add(item.channel)
+                        await asyncio.to_thread(self.release, [item])
+                        return False
+                if (left := grant.at - time.time()) > 0:
+                    await asyncio.sleep(left)
+            await inflight.acquire()  # sent and not yet recorded: what a crash could send twice
+            if grant.at and time.time() - grant.at > LATE_SLOT and missed < 3:
+                # Woken too late (a busy machine): sent now, this message would crowd the next ones into one
+                # second at the server. It takes a new slot; the old one stays empty.
+                inflight.release()
+                missed += 1
                 continue
-            break
+            try:
+                result = await self._send(item)
+                if grant.halted and result.status in ("sent", "unreachable", "failed"):
+                    log.warning("%s accepts the bot again: sending resumed", item.channel)
+                    await asyncio.to_thread(self.budget.resume, key)
+                if result.status == "sent" and result.next_part is not None:
+                    await asyncio.to_thread(self.record_part, item, result.next_part)
+                    item = replace(item, part=result.next_part)
+                    continue
+                return await self._finish(item, result, key, blocked)
+            finally:
+                inflight.release()
+
+    async def _finish(self, item: Item, result: Result, key: str, blocked: set[str]) -> bool:
         if result.status == "halt":
             blocked.add(item.channel)
             await asyncio.to_thread(self.halt, item, result)
