@@ -242,23 +242,8 @@ def instances_run(db_url: str, members: int, limit: int, n: int) -> dict[str, An
                   "attempts": 0} for i in range(members)],
             )  # fmt: skip
         t0 = time.time()
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "worker",
-                    "--url",
-                    schema.url,
-                    "--base-url",
-                    fake.base_url,
-                    "--name",
-                    f"bench-{i}",
-                ],
-                cwd=ROOT,
-            )  # fmt: skip
-            for i in range(n)
-        ]
+        command = [sys.executable, __file__, "worker", "--url", schema.url, "--base-url", fake.base_url, "--name"]
+        procs = [subprocess.Popen([*command, f"bench-{i}"], cwd=ROOT) for i in range(n)]
         for p in procs:
             p.wait(900)
         log = fake.log()
@@ -310,7 +295,8 @@ def main() -> None:
             print("crashes: ", json.dumps(crashed), flush=True)
         print(
             f"{members} members, {crashed['kills']} kills at {crashed['killed_at_s']} s: lost {crashed['lost']}, "
-            f"received twice {crashed['members_twice']} (at most {4 * crashed['kills']} allowed: 4 in flight per kill); "
+            f"received twice {crashed['members_twice']} "
+            f"(at most {4 * crashed['kills']} allowed: 4 in flight per kill); "
             f"done after {crashed['done_s']:.0f} s against {calm['done_s']:.0f} s without a crash "
             f"(+{crashed['done_s'] - calm['done_s']:.0f} s)"
         )
