@@ -83,6 +83,8 @@ class Budget(Protocol):
 
     def resume(self, key: str) -> None: ...
 
+    def shift(self, key: str, seconds: float) -> None: ...
+
 
 def _chat_rule(limits: Limits, chat_ref: str) -> tuple[float, float]:
     """(spacing, tolerance) of a chat's GCRA: a group allows a burst of ``group_per_minute`` in a minute."""
@@ -139,6 +141,12 @@ class LocalBudget:
     def resume(self, key: str) -> None:
         with self._lock:
             self._halted.pop(key, None)
+
+    def shift(self, key: str, seconds: float) -> None:
+        """A send went out ``seconds`` late: the slots not taken yet move back by as much."""
+        with self._lock:
+            if self._next.get(key, 0.0) > time.time():
+                self._next[key] += min(seconds, 1.0)
 
 
 _LOCAL: dict[tuple[str, Limits], LocalBudget] = {}
@@ -245,6 +253,17 @@ class SharedBudget:
     def resume(self, key: str) -> None:
         with self._db.connection() as conn:
             conn.execute(text("UPDATE rate_budget SET halted_at = NULL, reason = NULL WHERE key = :k"), {"k": key})
+
+    def shift(self, key: str, seconds: float) -> None:
+        """A send went out ``seconds`` late: the slots not taken yet move back by as much."""
+        with self._db.connection() as conn:
+            conn.execute(
+                text(
+                    "UPDATE rate_budget SET next_at = next_at + :d"
+                    " WHERE key = :k AND next_at > extract(epoch from clock_timestamp())"
+                ),
+                {"k": key, "d": min(seconds, 1.0)},
+            )
 
     def forget_chats(self, older_than: float = 3600.0) -> None:
         """Chat rows whose limit passed long ago are not needed any more."""

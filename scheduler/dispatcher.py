@@ -79,7 +79,36 @@ class Sender(Protocol):
 CHAT_WAIT_INLINE = 2.0
 PAUSE_CHECK_AHEAD = 0.03  # seconds before its slot a waiting send checks for a pause set by another instance
 LOOKAHEAD = 2  # workers waiting for a slot besides those sending
-LATE_SLOT = 0.015  # a send woken later than this after its slot takes a new slot (up to three times)
+LATE_SLOT = 0.005  # a send starting later than this after its slot pushes the token's later slots back
+
+
+class _Turns:
+    """Tickets in the order slots were taken; a send waits until every earlier ticket has started or given up."""
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._low = 0  # every ticket below this one is finished
+        self._done: set[int] = set()
+        self._cond = asyncio.Condition()
+
+    def ticket(self) -> int:
+        self._next += 1
+        return self._next - 1
+
+    async def wait(self, ticket: int | None) -> None:
+        if ticket is not None:
+            async with self._cond:
+                await self._cond.wait_for(lambda: self._low >= ticket)
+
+    async def finish(self, ticket: int | None) -> None:
+        if ticket is None:
+            return
+        async with self._cond:
+            self._done.add(ticket)
+            while self._low in self._done:
+                self._done.remove(self._low)
+                self._low += 1
+            self._cond.notify_all()
 
 
 class Dispatcher:
@@ -411,7 +440,7 @@ class Dispatcher:
         exhausted = False
         sent = 0
 
-        async def take() -> tuple[Item, Grant] | None:
+        async def take() -> tuple[Item, Grant, int | None] | None:
             nonlocal batches, exhausted
             async with claiming:
                 while True:
@@ -423,7 +452,7 @@ class Dispatcher:
                     if buffer:
                         item = buffer.popleft()
                         # The slot is taken here, in claim order: messages go out in the order they were queued.
-                        return item, await self._reserve(item)
+                        return (item, *await self._reserve(item, turns))
                     if exhausted and self._queued:  # a notice to the admins was queued meanwhile
                         self._queued, exhausted = False, False
                     if exhausted or (max_batches is not None and batches >= max_batches):
@@ -436,19 +465,20 @@ class Dispatcher:
                         return None
                     buffer.extend(items)
 
-        async def reserve(item: Item) -> Grant:
+        async def reserve(item: Item) -> tuple[Grant, int | None]:
             async with claiming:
-                return await self._reserve(item)
+                return await self._reserve(item, turns)
 
         async def worker() -> None:
             nonlocal sent
             while (taken := await take()) is not None:
-                if await self._deliver(*taken, blocked, reserve, inflight):
+                if await self._deliver(*taken, blocked, reserve, inflight, turns):
                     sent += 1
 
         # A couple more workers than sends in flight: while some send and record, others already wait for their
         # slot, so no slot of the budget goes unused.
         inflight = asyncio.Semaphore(self._concurrency)
+        turns: dict[str, _Turns] = collections.defaultdict(_Turns)
         beat = asyncio.create_task(self._beat())
         try:
             await asyncio.gather(*(worker() for _ in range(self._concurrency + LOOKAHEAD)))
@@ -468,43 +498,52 @@ class Dispatcher:
             except Exception:
                 log.warning("could not renew the outbox claims", exc_info=True)
 
-    async def _reserve(self, item: Item) -> Grant:
+    async def _reserve(self, item: Item, turns: dict[str, _Turns]) -> tuple[Grant, int | None]:
+        """A slot from the budget, and the message's turn among this instance's sends on that token."""
         if item.channel not in self.senders:
-            return Grant()
+            return Grant(), None
         key = self.budget_key(item.channel)
-        return await asyncio.to_thread(self.budget.reserve, key, item.chat_ref, self._clock.now())
+        grant = await asyncio.to_thread(self.budget.reserve, key, item.chat_ref, self._clock.now())
+        return grant, turns[key].ticket()
 
     async def _deliver(
         self,
         item: Item,
         grant: Grant,
+        ticket: int | None,
         blocked: set[str],
-        reserve: Callable[[Item], Awaitable[Grant]],
+        reserve: Callable[[Item], Awaitable[tuple[Grant, int | None]]],
         inflight: asyncio.Semaphore,
+        turns: dict[str, _Turns],
     ) -> bool:
-        """One message (each of its parts): slot, send, record. True when it was sent whole."""
+        """One message (each of its parts): slot, send, record. True when it was sent whole.
+
+        Sends start in the order their slots were taken (a turn per token), so a message is never sent after
+        one queued behind it; a send woken late pushes the token's later slots back by as much, so it does
+        not crowd them into one second at the server."""
         if item.channel not in self.senders:
             await asyncio.to_thread(self.record, [(item, Result("unreachable", error=f"no sender for {item.channel}"))])
             return False
         key = self.budget_key(item.channel)
         first = True
-        missed = 0
         while True:
             if not first:
-                grant = await reserve(item)
+                grant, ticket = await reserve(item)
             first = False
-            if grant.paused_until is not None:
-                blocked.add(item.channel)
-                await asyncio.to_thread(self.release, [item])
-                return False
-            if grant.chat_wait > 0:
-                if grant.chat_wait > CHAT_WAIT_INLINE:
-                    await asyncio.to_thread(self.release, [item], after=grant.chat_wait)
+            try:
+                if grant.paused_until is not None or item.channel in blocked:
+                    blocked.add(item.channel)
+                    await asyncio.to_thread(self.release, [item])
                     return False
-                await asyncio.sleep(grant.chat_wait)
-                continue
-            if grant.at:
-                if (ahead := grant.at - PAUSE_CHECK_AHEAD - time.time()) > 0:
+                if grant.chat_wait > 0:
+                    if grant.chat_wait > CHAT_WAIT_INLINE:
+                        await asyncio.to_thread(self.release, [item], after=grant.chat_wait)
+                        return False
+                    await turns[key].finish(ticket)  # others go meanwhile
+                    ticket = None
+                    await asyncio.sleep(grant.chat_wait)
+                    continue
+                if grant.at and (ahead := grant.at - PAUSE_CHECK_AHEAD - time.time()) > 0:
                     await asyncio.sleep(ahead)
                     # Another instance may have met a 429 while we waited: checked just before the slot, so that
                     # the time the check takes does not move the send itself (the server counts arrivals).
@@ -512,17 +551,21 @@ class Dispatcher:
                         blocked.add(item.channel)
                         await asyncio.to_thread(self.release, [item])
                         return False
-                if (left := grant.at - time.time()) > 0:
+                if grant.at and (left := grant.at - time.time()) > 0:
                     await asyncio.sleep(left)
-            await inflight.acquire()  # sent and not yet recorded: what a crash could send twice
-            if grant.at and time.time() - grant.at > LATE_SLOT and missed < 3:
-                # Woken too late (a busy machine): sent now, this message would crowd the next ones into one
-                # second at the server. It takes a new slot; the old one stays empty.
-                inflight.release()
-                missed += 1
-                continue
+                await turns[key].wait(ticket)
+                if item.channel in blocked:  # a 429 or a refused token met by a send before this one
+                    await asyncio.to_thread(self.release, [item])
+                    return False
+                if grant.at and (late := time.time() - grant.at) > LATE_SLOT:
+                    await asyncio.to_thread(self.budget.shift, key, late)
+                await inflight.acquire()  # sent and not yet recorded: what a crash could send twice
+            finally:
+                await turns[key].finish(ticket)
             try:
                 result = await self._send(item)
+                if result.status == "halt" or (result.status == "retry" and result.retry_after):
+                    blocked.add(item.channel)  # at once: no send of this instance starts after it
                 if grant.halted and result.status in ("sent", "unreachable", "failed"):
                     log.warning("%s accepts the bot again: sending resumed", item.channel)
                     await asyncio.to_thread(self.budget.resume, key)
