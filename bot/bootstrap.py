@@ -120,6 +120,8 @@ class App:
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:
         """The scheduler's side: reminders fanned out and the outbox sent through ``senders``."""
         senders = {name: DraftAttachingSender(sender, self.drafts.for_member) for name, sender in senders.items()}
+        dispatcher_options.setdefault("concurrency", self.settings.delivery_concurrency)
+        dispatcher_options.setdefault("texts", self.events.texts)
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
         return Delivery(self.db, self.clock, self.events, dispatcher)
 

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     zalo_webhook_port: int = 8444
     zalo_webhook_secret: SecretStr | None = None
     log_level: str = "INFO"
+    # Messages sent at once by the outbox: a crash can send these again (README, "Gửi tin"); 4 keep 30/s.
+    delivery_concurrency: int = Field(default=4, ge=1, le=32)
 
     @field_validator("database_url")
     @classmethod

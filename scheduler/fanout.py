@@ -114,6 +114,19 @@ class ReminderFanOut:
                     )
                 )
             )
+        # Those who already said they will attend are reminded, without being asked again.
+        attending: set[int] = set()
+        if event.kind == "conference":
+            attending = set(
+                s.scalars(
+                    select(EventResponse.member_id).where(
+                        EventResponse.event_id == event.id,
+                        EventResponse.occurrence_at == reminder.occurrence_at,
+                        EventResponse.answer == "attend",
+                    )
+                )
+            )
+        told_text = texts.reminder(view, late=late, attending=True)
         audience = [m for m in self._events._audience(s, event) if m.id not in answered]
         per_member: dict[int, list[list[str]]] = {}
         if event.topic == "report":  # a report is the secretaries' and committees' work: with its draft attached
@@ -128,9 +141,9 @@ class ReminderFanOut:
                 m,
                 routes.get(m),
                 "reminder",
-                text,
+                told_text if m in attending else text,
                 now,
-                buttons=per_member.get(m, buttons),
+                buttons=[] if m in attending else per_member.get(m, buttons),
                 event_id=event.id,
             )
             for m in members

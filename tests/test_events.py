@@ -225,7 +225,8 @@ def test_a_crash_between_send_and_commit_sends_at_most_twice(w: World) -> None:
 
 
 def test_429_pauses_and_retries_and_403_marks_the_member_unreachable(w: World) -> None:
-    w.sender.answers["20"] = [Result("retry", retry_after=30)]
+    # The 429 comes for the last of the four: it stops every send after it, so the 403 comes first.
+    w.sender.answers["22"] = [Result("retry", retry_after=30)]
     w.sender.answers["21"] = [Result("unreachable", error="Forbidden: bot was blocked by the user")]
     broadcast_id, n = w.events.broadcast(w.secretary, "Chi bộ họp lúc 19h30 tối nay.", token="t1")
     assert n == 4
@@ -236,7 +237,7 @@ def test_429_pauses_and_retries_and_403_marks_the_member_unreachable(w: World) -
         )
         blocked = s.scalar(select(Account.unreachable_at).where(Account.user_ref == "21"))
     assert status["21"] == "unreachable" and blocked is not None
-    assert status["20"] == "pending"  # put back until the pause is over
+    assert status["22"] == "pending"  # put back until the pause is over
     assert w.delivery.dispatcher.paused()
     w.clock.advance(seconds=31)
     w.tick()

@@ -19,7 +19,6 @@ from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi_events as ve
 from bot.render.ics import event_ics
 from bot.services.events import (
-    DEFAULT_REMINDERS,
     EventDraft,
     EventService,
     describe_moment,
@@ -178,7 +177,8 @@ class EventsFeature:
         when_text = recurrence.describe() if recurrence is not None else describe(when) if when else ""
         if draft["kind"] == "deadline" and when is not None and when.time is None:
             when_text = "hết " + when_text
-        moments = [describe_moment(m) for m in DEFAULT_REMINDERS[draft["kind"]]]
+        preview = EventDraft(draft["kind"], draft.get("title") or "", when, recurrence=recurrence)
+        moments = [describe_moment(m) for m in self.events.preview_moments(preview)]  # only those that will happen
         ctx.state["event_draft"] = draft
         audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
         text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)

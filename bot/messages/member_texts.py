@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain.views import DeliveryReport, EventView
+from bot.messages import vi_delivery as vd
 from bot.messages import vi_events as ve
 
 ANSWER_BUTTONS = {
@@ -38,8 +39,11 @@ class VietnameseTexts:
     def broadcast(self, unit_name: str, author: str, text: str) -> str:
         return ve.broadcast_text(unit_name, author, text)
 
-    def reminder(self, event: EventView, *, late: bool) -> str:
-        return ve.reminder_text(event, self.zone, late=late)
+    def reminder(self, event: EventView, *, late: bool, attending: bool = False) -> str:
+        return ve.reminder_text(event, self.zone, late=late, attending=attending)
+
+    def token_refused(self, channel: str, error: str) -> str:
+        return vd.token_refused(channel, error)
 
     def answer_button(self, kind: str) -> str:
         return ANSWER_BUTTONS[kind]

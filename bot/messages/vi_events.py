@@ -144,7 +144,8 @@ def told(n: int) -> str:
     return f"Đã báo cho {n} đồng chí đã được nhắc trước đó." if n else ""
 
 
-def reminder_text(e: EventView, zone: ZoneInfo, *, late: bool) -> str:
+def reminder_text(e: EventView, zone: ZoneInfo, *, late: bool, attending: bool = False) -> str:
+    """``attending``: the member already pressed "Tham dự" for this occurrence; they are not asked again."""
     head = LATE if late else ""
     if e.kind == "deadline":
         what = "nộp bài thu hoạch" if e.topic == "essay" else "nộp báo cáo" if e.topic == "report" else e.title
@@ -157,6 +158,8 @@ def reminder_text(e: EventView, zone: ZoneInfo, *, late: bool) -> str:
     body = f"🔔 Nhắc lịch: {e.title}\n{when_line(e, zone)}"
     if e.place:
         body += f"\nĐịa điểm: {e.place}"
+    if attending:
+        return head + body + "\n\nĐồng chí đã báo tham dự. Hẹn gặp đồng chí."
     return head + body + "\n\nĐồng chí có tham dự không?"
 
 

@@ -110,6 +110,8 @@ def _check_moment(moment: str) -> None:
 
 
 def describe_moment(moment: str) -> str:
+    if moment == NOW:
+        return "ngay bây giờ"
     m = _MOMENT_RE.match(moment)
     assert m is not None
     if m["days"] is not None:
@@ -132,6 +134,19 @@ def moment_before(occurrence: datetime, moment: str, zone: ZoneInfo) -> datetime
         return occurrence - timedelta(minutes=int(m["mins"]))
     local_day = occurrence.astimezone(zone).date() - timedelta(days=int(m["days"]))
     return datetime.combine(local_day, time(int(m["h"]), int(m["m"])), zone).astimezone(UTC)
+
+
+NOW = "now"  # a reminder planned for the moment the event is saved
+SOON_MOMENTS = ("30m",)  # when every moment of an event has already passed: right away, and these still ahead
+
+
+def moments_ahead(occurrence: datetime, moments: tuple[str, ...], now: datetime, zone: ZoneInfo) -> list[str]:
+    """The reminder moments that will really happen for an occurrence: those still ahead; when none is (an event
+    created less than two hours ahead), right away and 30 minutes before, if that is still ahead."""
+    ahead = [m for m in moments if now < moment_before(occurrence, m, zone) < occurrence]
+    if ahead or occurrence <= now:
+        return ahead
+    return [NOW, *(m for m in SOON_MOMENTS if moment_before(occurrence, m, zone) > now + timedelta(minutes=5))]
 
 
 def occurrence_key(at: datetime) -> int:
@@ -237,6 +252,16 @@ class EventService:
             raise OrgError("in_the_past")
         return starts_at, has_time
 
+    def preview_moments(self, draft: EventDraft) -> list[str]:
+        """The reminder moments a new event will really get, for the secretary's preview."""
+        moments = draft.reminders if draft.reminders is not None else DEFAULT_REMINDERS[draft.kind]
+        now = self._clock.now()
+        try:
+            start, _ = self._start(draft, now)
+        except OrgError:
+            return list(moments)
+        return moments_ahead(start, tuple(moments), now, self.zone)
+
     def next_occurrence_of(self, recurrence: dict[str, Any] | None, after: datetime) -> datetime | None:
         if not recurrence:
             return None
@@ -268,9 +293,9 @@ class EventService:
             )
         )
         rows: list[dict[str, Any]] = []
-        for moment in event.reminders:
-            due = moment_before(occurrence, moment, self.zone)
-            if due <= now or due >= occurrence or due in existing:
+        for moment in moments_ahead(occurrence, tuple(event.reminders), now, self.zone):
+            due = now if moment == NOW else moment_before(occurrence, moment, self.zone)
+            if due in existing:
                 continue
             existing.add(due)
             rows.append(

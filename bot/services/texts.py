@@ -27,7 +27,9 @@ class MemberTexts(Protocol):
         """A secretary's notice as members receive it."""
         ...
 
-    def reminder(self, event: EventView, *, late: bool) -> str: ...
+    def reminder(self, event: EventView, *, late: bool, attending: bool = False) -> str:
+        """``attending``: the member already said they will attend; they are not asked again."""
+        ...
 
     def answer_button(self, kind: AnswerButton) -> str:
         """The label of a button under a reminder."""
@@ -39,6 +41,10 @@ class MemberTexts(Protocol):
 
     def missing(self, things: Sequence[tuple[MissingKind, str]]) -> str:
         """The secretary's reminder to one member of what they still have to do (kind, title)."""
+        ...
+
+    def token_refused(self, channel: str, error: str) -> str:
+        """To the admins on another channel: a platform refused the bot's token; sending there has stopped."""
         ...
 
     def draft_attached(self) -> str:

@@ -277,8 +277,38 @@ class Outbox(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(300))
+    # A text longer than the platform's limit goes out in parts: how many have arrived. A retry resumes there.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
+
+
+class RateBudget(Base):
+    """One bot token's sending budget, shared by every instance on this database (scheduler/budget.py).
+
+    ``key`` names the token without holding it (channel and a hash). ``next_at``: the next free sending slot,
+    in seconds of the database server's clock (so instances on several machines agree). ``paused_until``: no
+    sends before then (a 429's retry_after, or a halt after the platform refused the token).
+    """
+
+    __tablename__ = "rate_budget"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    halted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class RateChat(Base):
+    """One chat's own limit under a token (1 a second to a person, 20 a minute to a group): the earliest
+    moment its next message may go, as a theoretical arrival time (GCRA), in the database server's seconds."""
+
+    __tablename__ = "rate_chat"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    chat_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class QuizAssignment(Base):

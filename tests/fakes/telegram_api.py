@@ -211,6 +211,7 @@ class FakeTelegram(FakeServer):
         if not path.startswith("/bot"):
             return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
         if not path.startswith(prefix):
+            self._params(request)  # read the body, or it is taken for the next request on the connection
             return self._reply(request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = path[len(prefix) :]
         params, files = self._params(request)
@@ -289,6 +290,10 @@ class FakeTelegram(FakeServer):
             return self._reply(request, 200, {"ok": True, "result": len(body)})
         if path == "/_control/sent":
             return self._reply(request, 200, {"ok": True, "result": len(self.sent())})
+        if path == "/_control/log":  # every send: [chat_id, HTTP status, time, the text's first 20 characters]
+            log = [[str(c.params.get("chat_id")), c.status, c.at, str(c.params.get("text", ""))[:20]]
+                   for c in self.sent()]  # fmt: skip
+            return self._reply(request, 200, {"ok": True, "result": log})
         return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
     def _download(self, request: BaseHTTPRequestHandler, path: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Bot, InputFile, Message, Update
@@ -115,7 +116,11 @@ async def send(bot: Bot, chat_id: int | str, reply: Reply, edit_message: Message
             await bot.do_api_request("editMessageText", {**params, "message_id": edit_message.message_id})
             continue
         await bot.do_api_request("sendMessage", params)
-    for attachment in reply.attachments:
+    await send_attachments(bot, chat_id, reply.attachments)
+
+
+async def send_attachments(bot: Bot, chat_id: int | str, attachments: Sequence[Attachment]) -> None:
+    for attachment in attachments:
         file = InputFile(attachment.content, filename=attachment.filename)
         if attachment.is_image:
             await bot.send_photo(chat_id, file)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatType
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,6 +37,7 @@ CORE = "core"
 TURNS = "turns"
 SENDER_BOT = "sender_bot"
 DELIVERY = "delivery"
+CONFLICT = "conflict"
 # Rosters and booklets are small; the Bot API itself serves files up to 20 MB.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -190,6 +191,14 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with the update, apologise to the member, keep running."""
+    if update is None and isinstance(context.error, Conflict):
+        # 409: another process is long-polling with this token (or one set a webhook). Two pollers take turns
+        # stealing each other's updates, so this one stops with one clear line instead of fighting.
+        if CONFLICT not in context.bot_data:
+            context.bot_data[CONFLICT] = conflict_message(context.error.message)
+            log.error("%s", context.bot_data[CONFLICT])
+            context.application.stop_running()
+        return
     if update is None and isinstance(context.error, NetworkError):
         # Polling could not reach the Bot API (PTB tries again with growing pauses): one line, not a traceback.
         log.warning("Bot API unreachable while polling: %s", context.error)
@@ -233,6 +242,16 @@ def run_telegram(app: Host) -> None:
         )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if CONFLICT in application.bot_data:
+            raise StartupError(application.bot_data[CONFLICT])
+
+
+def conflict_message(detail: str) -> str:
+    return (
+        f"CHIBO_TELEGRAM_TOKEN: Telegram báo xung đột (409 {detail}): một bản bot khác đang nhận tin bằng mã bot"
+        " này. Mỗi mã bot chỉ chạy được một bản ở chế độ long polling; muốn chạy nhiều bản, đặt"
+        " CHIBO_TELEGRAM_WEBHOOK_URL và đặt các bản sau một reverse proxy (xem README, mục chạy nhiều bản)."
+    )
 
 
 async def connect(bot: Bot, base_url: str) -> None:

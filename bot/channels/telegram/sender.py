@@ -5,12 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
-from bot.channels.telegram.adapter import file_base_url, send
+from bot.channels.telegram.adapter import _html_parts, _markup, file_base_url, send_attachments
 from bot.dialogue.contract import Attachment, Button, Reply
+from scheduler.budget import token_key
 from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
@@ -18,20 +29,37 @@ log = logging.getLogger(__name__)
 
 class TelegramSender:
     """Uses its own ``Bot`` without python-telegram-bot's rate limiter: the dispatcher paces sends itself and
-    must see each 429 to put the message back."""
+    must see each 429 to put the message back.
+
+    A long text goes in parts, one per call: the dispatcher records each part as it arrives and asks for the
+    next (``Result.next_part``), so a retry resumes at the part that failed. The buttons go under the last.
+    """
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self.budget_key = token_key("telegram", bot.token)  # the token's shared budget (scheduler/budget.py)
 
     async def send(self, item: Item) -> Result:
-        buttons = tuple(Button(label, data) for label, data in item.buttons)
-        reply = Reply(item.text, buttons=buttons, attachments=item.attachments)
+        reply = Reply(item.text, buttons=tuple(Button(label, data) for label, data in item.buttons))
+        parts = _html_parts(reply)
+        index = min(item.part, len(parts) - 1)
+        last = index == len(parts) - 1
+        params: dict[str, Any] = {"chat_id": item.chat_ref, "text": parts[index], "parse_mode": ParseMode.HTML.value}
+        markup = _markup(reply) if last else None
+        if markup is not None:
+            params["reply_markup"] = markup
         try:
-            await send(self.bot, item.chat_ref, reply)
+            await self.bot.do_api_request("sendMessage", params)
+            if last and item.attachments:  # the files after the text (the report deadline's draft)
+                await send_attachments(self.bot, item.chat_ref, item.attachments)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             return Result("retry", retry_after=seconds)
+        except (InvalidToken, EndPointNotFound):
+            # 401 (or 404) for sendMessage: the token was revoked or is wrong — the bot's fault, not the member's.
+            # PTB reports it as EndPointNotFound once the bot is initialised, since sendMessage always exists.
+            return Result("halt", error="Unauthorized")
         except Forbidden as exc:  # blocked the bot, or left the group
             return Result("unreachable", error=exc.message[:300])
         except BadRequest as exc:
@@ -40,7 +68,7 @@ class TelegramSender:
             return Result("failed", error=exc.message[:300])
         except NetworkError as exc:  # includes timeouts: try again later
             return Result("retry", error=exc.message[:300])
-        return Result("sent")
+        return Result("sent") if last else Result("sent", next_part=index + 1)
 
 
 class TelegramFileSender:

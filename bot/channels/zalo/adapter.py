@@ -35,7 +35,13 @@ def incoming(update: dict[str, Any], bot_name: str = "") -> IncomingMessage | No
     if sender.get("is_bot") or not sender.get("id") or not chat.get("id"):
         return None
     private = str(chat.get("chat_type", "PRIVATE")).upper() != "GROUP"
-    text = str(message.get("text") or "") if update.get("event_name") == "message.text.received" else ""
+    event = update.get("event_name")
+    if event == "message.text.received":
+        text = str(message.get("text") or "")
+    elif event == "message.image.received":  # an image with a caption: the caption is what they wrote
+        text = str(message.get("caption") or "").strip()
+    else:
+        text = ""
     addressed = private or text.startswith("/") or bool(bot_name and f"@{bot_name}".lower() in text.lower())
     if bot_name:
         text = re.sub(rf"@{re.escape(bot_name)}\b", " ", text, flags=re.IGNORECASE).strip()

@@ -24,6 +24,7 @@ from bot.channels.zalo.sender import ZaloSender
 from bot.dialogue.contract import Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
+from bot.messages import vi_delivery as vz
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,13 @@ class ZaloBot:
         if msg is None:
             return
         try:
-            if update.get("event_name") != "message.text.received":
+            event = update.get("event_name")
+            if event != "message.text.received" and not msg.text:
+                # An image with a caption was read as text (adapter.incoming); a sticker or a bare image is
+                # not; a message of a kind Zalo does not pass on to bots is not the member's doing.
                 if msg.private:
-                    await self._send(msg.chat_ref, Reply(vi.NOT_TEXT))
+                    note = vz.UNSUPPORTED if event == "message.unsupported.received" else vi.NOT_TEXT
+                    await self._send(msg.chat_ref, Reply(note))
                 return
             async with self.turns.turn(msg.chat_ref):
                 outcome = await self.turns.handle(msg)
@@ -142,6 +147,19 @@ class ZaloBot:
         return tornado.web.Application([(path, Hook)])
 
 
+def check_webhook(url: str, secret: str) -> None:
+    """Zalo delivers webhooks only to a public HTTPS address, with a secret of 8 to 256 characters."""
+    if not 8 <= len(secret) <= 256:
+        raise StartupError(
+            f"CHIBO_ZALO_WEBHOOK_SECRET: Zalo cần khoá bí mật dài từ 8 đến 256 ký tự (khoá đang đặt dài {len(secret)})."
+        )
+    if urlparse(url).scheme != "https":
+        raise StartupError(
+            "CHIBO_ZALO_WEBHOOK_URL: Zalo chỉ gửi tin tới một địa chỉ HTTPS công khai"
+            f" (đang là {url}); đặt bot sau một reverse proxy có TLS (xem README)."
+        )
+
+
 async def serve_zalo(app: Host, *, stop: asyncio.Event | None = None, with_delivery: bool = True) -> None:
     """Run the Zalo bot until ``stop`` is set (or forever): polling, or the webhook when configured."""
     settings = app.settings
@@ -168,6 +186,7 @@ async def serve_zalo(app: Host, *, stop: asyncio.Event | None = None, with_deliv
                 if settings.zalo_webhook_secret
                 else secrets.token_urlsafe(32)
             )
+            check_webhook(settings.zalo_webhook_url, secret)
             path = urlparse(settings.zalo_webhook_url).path or "/"
             server = bot.webhook_app(path, secret).listen(settings.zalo_webhook_port, settings.zalo_webhook_listen)
             await client.set_webhook(settings.zalo_webhook_url, secret)
