@@ -519,9 +519,7 @@ class EventService:
         if unit_id is None:
             return 0
         with self._db.session() as s:
-            unit = s.get(Unit, unit_id)
-            if unit is None:
-                return 0
+            unit = self._managed(s, actor, unit_id, "create_event")  # the same people who remind and notify
             members = list(
                 s.scalars(
                     select(Member.id)

@@ -283,15 +283,16 @@ async def serve_zalo_oa(app: OAHost, *, stop: asyncio.Event | None = None, with_
         settings.zalo_oa_webhook_port, settings.zalo_oa_webhook_listen
     )
     fresh = asyncio.create_task(bot.keep_fresh(stop))
-    stopped = asyncio.create_task(tokens.stopped.wait())
+    waits = {asyncio.create_task(stop.wait()), asyncio.create_task(tokens.stopped.wait())}
     try:
-        await asyncio.wait({asyncio.create_task(stop.wait()), stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         if tokens.stopped.is_set():
             log.error("zalo oa: the channel stopped; the admins were told")
     finally:
         server.stop()
         fresh.cancel()
-        stopped.cancel()
+        for task in waits:
+            task.cancel()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         bot.turns.close()
