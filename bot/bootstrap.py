@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -32,6 +33,7 @@ from bot.services.relay import FileRelay
 from bot.services.report_drafts import ReportDrafts
 from bot.services.report_figures import FiguresService
 from bot.services.reports import ReportService
+from bot.services.zalo_oa import ZaloOAState
 from bot.storage.conversations import ConversationStore
 from bot.storage.db import Database, make_engine, upgrade
 from scheduler.dispatcher import Dispatcher
@@ -57,8 +59,11 @@ class App:
     drafts: ReportDrafts = field(init=False)
 
     relay: FileRelay = field(init=False)
+    zalo_oa: ZaloOAState = field(init=False)  # the Official Account's tokens and followers' windows
 
     def __post_init__(self) -> None:
+        window = timedelta(hours=self.settings.zalo_oa_window_hours)
+        self.zalo_oa = ZaloOAState(self.db, self.clock, self.settings.zalo_oa_id or "", window)
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
         self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
         self.relay = FileRelay(self.db, _file_senders(self.settings))
@@ -115,6 +120,10 @@ class App:
             from bot.channels.zalo.sender import ZaloSender
 
             senders["zalo"] = ZaloSender(zalo.get_secret_value(), self.settings.zalo_base_url, self.conversations)
+        if self.settings.zalo_oa_enabled and "zalo_oa" not in senders:
+            from bot.channels.zalo_oa.runner import sender_for
+
+            senders["zalo_oa"] = sender_for(self)
         return senders
 
     def delivery(self, senders: Mapping[str, Sender], **dispatcher_options: Any) -> Delivery:

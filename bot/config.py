@@ -34,6 +34,23 @@ class Settings(BaseSettings):
     zalo_webhook_listen: str = "0.0.0.0"
     zalo_webhook_port: int = 8444
     zalo_webhook_secret: SecretStr | None = None
+    # Zalo Official Account (bot/channels/zalo_oa): the app linked to the OA, the OA's secret key (webhook
+    # signatures), the OA's id (events for other OAs are ignored) and the public HTTPS address of the webhook.
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None  # the app's secret key: OAuth v4 token requests
+    zalo_oa_secret_key: SecretStr | None = None  # the OA secret key: X-ZEvent-Signature of webhook events
+    zalo_oa_id: str | None = None
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com/v4/oa"
+    zalo_oa_zns_url: str = "https://business.openapi.zalo.me"
+    zalo_oa_redirect_uri: str | None = None  # the app's registered callback address, for `chibo zalo-oa authorize`
+    zalo_oa_webhook_listen: str = "127.0.0.1"  # behind the HTTPS reverse proxy
+    zalo_oa_webhook_port: int = 8445
+    zalo_oa_webhook_path: str = "/zalo-oa/webhook"
+    zalo_oa_window_hours: int = 168  # consultation messages: 7 days after the member's last interaction
+    zalo_oa_refresh_ahead_minutes: int = 60  # the access token is refreshed this long before it expires
+    zalo_oa_zns_template_id: str | None = None  # an approved ZNS template: reminders outside the window
+    zalo_oa_zns_param: str = "noi_dung"  # the template's parameter that carries the reminder text
     log_level: str = "INFO"
     # Messages sent at once by the outbox: a crash can send these again (README, "Gửi tin"); 4 keep 30/s.
     delivery_concurrency: int = Field(default=4, ge=1, le=32)
@@ -78,6 +95,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        """The OA channel runs when its app, secrets and OA id are all set."""
+        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret and self.zalo_oa_secret_key and self.zalo_oa_id)
 
 
 def load_settings(**overrides: object) -> Settings:

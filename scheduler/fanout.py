@@ -134,7 +134,7 @@ class ReminderFanOut:
             per_member = {m.id: [*buttons, [texts.answer_button("redraft"), draft_button(m.unit_id)]] for m in audience}
             text += "\n" + texts.draft_attached()
         members = [m.id for m in audience]
-        routes = routes_for(s, members)
+        routes = routes_for(s, members, now)
         rows = [
             outbox_row(
                 f"r{reminder.id}m{m}",

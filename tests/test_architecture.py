@@ -72,7 +72,7 @@ EXCEPTIONS = {
     ("bot.knowledge.importer", "bot.messages.vi_import"),
 }
 
-CHANNELS = ("bot.channels.telegram", "bot.channels.zalo", "bot.channels.console")
+CHANNELS = ("bot.channels.telegram", "bot.channels.zalo", "bot.channels.zalo_oa", "bot.channels.console")
 # Only these touch SQLAlchemy models and sessions.
 STORAGE_USERS = {"storage", "services", "scheduler", "root"}
 

@@ -36,3 +36,10 @@ class ChoiceMemory(Protocol):
     typed back presses the button (``bot.storage.conversations.ConversationStore``)."""
 
     def offer_choices(self, channel: str, chat_ref: str, choices: list[str]) -> None: ...
+
+
+# The error a sender gives with an ``unreachable`` result when the platform lets the bot write only within a
+# window after the member's last message (Zalo OA consultation messages): the dispatcher moves the message to
+# the member's other channel as for any unreachable account; where there is none, delivery reports count it
+# apart ("ngoài thời hạn nhắn tin Zalo"). A distinct Result status is not needed for that.
+OUTSIDE_WINDOW = "outside-window"

@@ -67,10 +67,12 @@ def plan_extract(
 
 def _add_org_commands() -> None:
     from bot.cli.org import invite_app, member_app, unit_app
+    from bot.cli.zalo_oa import zalo_oa_app
 
     app.add_typer(unit_app, name="unit")
     app.add_typer(invite_app, name="invite")
     app.add_typer(member_app, name="member")
+    app.add_typer(zalo_oa_app, name="zalo-oa")
 
 
 _add_org_commands()
@@ -299,6 +301,10 @@ def run() -> None:
     application = build_app(settings)
     if settings.zalo_token is not None:
         _start_zalo(application, with_delivery=settings.telegram_token is None)
+    if settings.zalo_oa_enabled:
+        # One dispatcher per process: the first channel started sends for all of them.
+        with_delivery = settings.telegram_token is None and settings.zalo_token is None
+        _start_zalo(application, with_delivery=with_delivery, official_account=True)
     if settings.telegram_token is not None:
         from bot.channels import StartupError
         from bot.channels.telegram.runner import run_telegram
@@ -310,7 +316,7 @@ def run() -> None:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from None
         return
-    if settings.zalo_token is not None:
+    if settings.zalo_token is not None or settings.zalo_oa_enabled:
         import threading
 
         typer.echo("Bot đang chạy trên Zalo (Ctrl+C để dừng).", err=True)
@@ -331,13 +337,18 @@ def run() -> None:
         scheduler.shutdown(wait=False)
 
 
-def _start_zalo(application: object, *, with_delivery: bool) -> None:
-    """The Zalo bot in its own thread and event loop; a wrong token stops start-up with one clear line."""
+def _start_zalo(application: object, *, with_delivery: bool, official_account: bool = False) -> None:
+    """The Zalo bot (or the Zalo Official Account) in its own thread and event loop; a wrong token stops
+    start-up with one clear line."""
     import asyncio
     import threading
 
     from bot.channels import StartupError
-    from bot.channels.zalo.runner import serve_zalo
+
+    if official_account:
+        from bot.channels.zalo_oa.runner import serve_zalo_oa as serve_zalo
+    else:
+        from bot.channels.zalo.runner import serve_zalo
 
     failed: list[str] = []
     started = threading.Event()
@@ -355,14 +366,16 @@ def _start_zalo(application: object, *, with_delivery: bool) -> None:
             failed.append(str(exc))
             started.set()
 
-    thread = threading.Thread(target=main, name="zalo", daemon=True)
+    thread = threading.Thread(target=main, name="zalo-oa" if official_account else "zalo", daemon=True)
     thread.start()
     started.wait(15)
     thread.join(3)  # a wrong token fails within the first call
     if failed:
         typer.echo(failed[0], err=True)
         raise typer.Exit(1)
-    typer.echo("Đã khởi động bot trên Zalo.", err=True)
+    typer.echo(
+        "Đã khởi động bot trên trang Zalo của đơn vị." if official_account else "Đã khởi động bot trên Zalo.", err=True
+    )
 
 
 def _setup_logging(level: str) -> None:

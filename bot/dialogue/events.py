@@ -182,6 +182,7 @@ class EventsFeature:
         ctx.state["event_draft"] = draft
         audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
         text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)
+        text += ve.outside_zalo_window(self.events.outside_window(actor))
         buttons = (
             Button(ve.CONFIRM, bt.EVENT_SAVE.pack()),
             Button(ve.FIX, bt.EVENT_FIX.pack()),
@@ -412,7 +413,8 @@ class EventsFeature:
         token = secrets.token_hex(6)
         ctx.state["notice"] = {"text": text[:3000], "token": token}
         buttons = (Button(ve.NOTICE_SEND, bt.NOTICE_SEND.pack(token)), Button(ve.CANCEL, bt.NOTICE_DROP.pack()))
-        return Outcome([Reply(ve.notice_preview(text, n, self._unit_name(actor)), buttons)])
+        preview = ve.notice_preview(text, n, self._unit_name(actor))
+        return Outcome([Reply(preview + ve.outside_zalo_window(self.events.outside_window(actor)), buttons)])
 
     def notice_button(self, ctx: Context, data: str) -> Outcome:
         pending = ctx.state.pop("notice", None)

@@ -86,3 +86,6 @@ class DeliveryReport:
     unreachable: int = 0
     names_unreachable: list[str] = field(default_factory=list)
     sent_by_channel: dict[str, int] = field(default_factory=dict)
+    # of ``unreachable``: members reachable only on Zalo OA, whose messaging window had closed
+    outside_window: int = 0
+    names_outside_window: list[str] = field(default_factory=list)

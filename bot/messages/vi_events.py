@@ -14,7 +14,8 @@ HELP_EDIT = "/suasukien <số> — đổi giờ, địa điểm, mốc nhắc; /
 HELP_ANSWERS = "/thamdu <số> — ai tham dự, ai vắng, ai chưa trả lời"
 HELP_NOTICE = "/thongbao <nội dung> — gửi thông báo tới cả chi bộ"
 
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "máy chủ"}
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "console": "máy chủ"}
+OUTSIDE_WINDOW = "ngoài thời hạn nhắn tin Zalo"
 KIND_NAME = {"conference": "Hội nghị / sinh hoạt", "deadline": "Hạn nộp"}
 CREATE_USAGE = (
     "Đồng chí gõ theo mẫu: /taosukien Tên | thời gian | địa điểm\n"
@@ -202,7 +203,24 @@ def delivery(report: DeliveryReport, text: str) -> str:
     ]
     if report.names_unreachable:
         lines.append("Chưa liên lạc được: " + ", ".join(report.names_unreachable))
+    if report.outside_window:
+        lines.append(
+            f"• Trong đó {OUTSIDE_WINDOW}: {report.outside_window} ("
+            + ", ".join(report.names_outside_window)
+            + "). Các đồng chí này cần nhắn một tin bất kỳ cho trang Zalo của đơn vị để nhận lại tin."
+        )
     return "\n".join(lines)
+
+
+def outside_zalo_window(n: int) -> str:
+    """A line for the secretary's preview: members the bot cannot write to on Zalo right now."""
+    if not n:
+        return ""
+    return (
+        f"\n\nLưu ý: hiện {n} đồng chí chỉ nhận tin qua trang Zalo của đơn vị nhưng đã quá 7 ngày chưa nhắn cho "
+        "trang, nên Zalo chưa cho gửi tin tới các đồng chí đó. Đồng chí nhắc các đồng chí ấy nhắn một tin "
+        "bất kỳ (ví dụ “chào”) cho trang Zalo của đơn vị."
+    )
 
 
 def answers(title: str, result: dict[str, list[tuple[str, str | None]]], deadline: bool) -> str:

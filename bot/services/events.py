@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.channels.contract import OUTSIDE_WINDOW
 from bot.clock import Clock
 from bot.domain.views import DeliveryReport, EventView
 from bot.services.org import OrgError
@@ -48,7 +49,11 @@ DEFAULT_REMINDERS: dict[str, tuple[str, ...]] = {
 }
 DEADLINE_TIME = time(23, 59)  # a deadline given as a day ends at the end of that day
 _MOMENT_RE = re.compile(r"^(?:(?P<days>\d{1,2})d@(?P<h>\d{1,2}):(?P<m>\d{2})|(?P<hours>\d{1,3})h|(?P<mins>\d{1,4})m)$")
-CHANNEL_ORDER = ("telegram", "zalo", "console")  # where a member is reached first
+CHANNEL_ORDER = ("telegram", "zalo_oa", "zalo", "console")  # where a member is reached first
+# Channels that may write to a member only within a window after their last message (Zalo OA): an account
+# whose window is closed is tried last, and still tried when it is the member's only one, so that the
+# delivery report says why the message did not go ("ngoài thời hạn nhắn tin Zalo").
+WINDOWED_CHANNELS = ("zalo_oa",)
 
 
 @dataclass(frozen=True)
@@ -531,6 +536,24 @@ class EventService:
                 or 0
             )
 
+    def outside_window(self, actor: Actor, unit_id: int | None = None) -> int:
+        """How many active members of the unit (the actor's by default; its subtree) can be reached only on
+        Zalo OA and are outside its messaging window now: what the secretary sends now will not reach them
+        there. For the previews of reminders and notices."""
+        unit_id = unit_id if unit_id is not None else actor.unit_id
+        if unit_id is None:
+            return 0
+        with self._db.session() as s:
+            unit = self._managed(s, actor, unit_id, "create_event")  # the same people who remind and notify
+            members = list(
+                s.scalars(
+                    select(Member.id)
+                    .join(Unit, Unit.id == Member.unit_id)
+                    .where(Unit.path.startswith(unit.path, autoescape=True), Member.status == "active")
+                )
+            )
+            return len(outside_window(s, members, self._clock.now()))
+
     def broadcast(self, actor: Actor, text: str, *, token: str) -> tuple[int, int]:
         """Queue a notice to every active member of the actor's unit (subtree for an admin).
 
@@ -558,7 +581,7 @@ class EventService:
             s.add(record)
             s.flush()
             body = self.texts.broadcast(unit.name, actor.full_name, text)
-            routes = routes_for(s, [m.id for m in members])
+            routes = routes_for(s, [m.id for m in members], now)
             rows = [
                 outbox_row(f"b{token}:m{m.id}", m.id, routes.get(m.id), "broadcast", body, now, broadcast_id=record.id)
                 for m in members
@@ -578,26 +601,59 @@ class EventService:
             return delivery_report(s, broadcast_id)
 
 
-def routes_for(s: Session, member_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Each member's chat to write to: the first reachable account in ``CHANNEL_ORDER``."""
+def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -> dict[int, tuple[str, str]]:
+    """Each member's chat to write to: the first reachable account in ``CHANNEL_ORDER``; an account on a
+    windowed channel whose window is closed at ``now`` (or that a window already refused) comes last."""
     routes: dict[int, tuple[str, str]] = {}
     if not member_ids:
         return routes
     rank = {c: i for i, c in enumerate(CHANNEL_ORDER)}
-    best: dict[int, tuple[int, str, str]] = {}
+    best: dict[int, tuple[tuple[bool, int], str, str]] = {}
     for chunk_start in range(0, len(member_ids), 5000):
         chunk = member_ids[chunk_start : chunk_start + 5000]
-        for member_id, channel, user_ref in s.execute(
-            select(Account.member_id, Account.channel, Account.user_ref).where(
-                Account.member_id.in_(chunk), Account.unreachable_at.is_(None)
+        for member_id, channel, user_ref, unreachable_at, window_until in s.execute(
+            select(
+                Account.member_id, Account.channel, Account.user_ref, Account.unreachable_at, Account.window_until
+            ).where(
+                Account.member_id.in_(chunk),
+                or_(
+                    Account.unreachable_at.is_(None),
+                    # refused for the window (an unfollow clears last_seen_at): still the member's way on Zalo
+                    Account.channel.in_(WINDOWED_CHANNELS) & Account.last_seen_at.is_not(None),
+                ),
             )
         ):
-            r = rank.get(channel, len(rank))
-            if member_id not in best or r < best[member_id][0]:
-                best[member_id] = (r, channel, user_ref)
+            closed = channel in WINDOWED_CHANNELS and (
+                unreachable_at is not None or (now is not None and (window_until is None or window_until <= now))
+            )
+            key = (closed, rank.get(channel, len(rank)))
+            if member_id not in best or key < best[member_id][0]:
+                best[member_id] = (key, channel, user_ref)
     for member_id, (_, channel, user_ref) in best.items():
         routes[member_id] = (channel, user_ref)  # a private chat's id is the user's id on these platforms
     return routes
+
+
+def outside_window(s: Session, member_ids: list[int], now: datetime) -> list[int]:
+    """The members who can be written to only on a windowed channel whose window is closed at ``now``: what
+    the bot queues for them now will not reach them (unless a paid template, ZNS, is configured)."""
+    closed: set[int] = set()
+    other: set[int] = set()
+    for chunk_start in range(0, len(member_ids), 5000):
+        chunk = member_ids[chunk_start : chunk_start + 5000]
+        for member_id, channel, unreachable_at, window_until in s.execute(
+            select(Account.member_id, Account.channel, Account.unreachable_at, Account.window_until).where(
+                Account.member_id.in_(chunk)
+            )
+        ):
+            if channel in WINDOWED_CHANNELS:
+                if unreachable_at is not None or window_until is None or window_until <= now:
+                    closed.add(member_id)
+                else:
+                    other.add(member_id)
+            elif unreachable_at is None:
+                other.add(member_id)
+    return sorted(closed - other)
 
 
 def outbox_row(
@@ -648,6 +704,20 @@ def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
             report.unreachable += n
         else:
             report.failed += n
+    outside = list(
+        s.scalars(
+            select(Member.full_name)
+            .join(Outbox, Outbox.member_id == Member.id)
+            .where(
+                Outbox.broadcast_id == broadcast_id,
+                Outbox.status == "unreachable",
+                Outbox.error.startswith(OUTSIDE_WINDOW),
+            )
+            .order_by(Member.id)
+        )
+    )
+    report.outside_window = len(outside)
+    report.names_outside_window = [name or "(đã xoá tên)" for name in outside[:30]]
     for channel, n in s.execute(
         select(Outbox.channel, func.count())
         .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "sent")
@@ -659,7 +729,11 @@ def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
         for name in s.scalars(
             select(Member.full_name)
             .join(Outbox, Outbox.member_id == Member.id)
-            .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "unreachable")
+            .where(
+                Outbox.broadcast_id == broadcast_id,
+                Outbox.status == "unreachable",
+                or_(Outbox.error.is_(None), ~Outbox.error.startswith(OUTSIDE_WINDOW)),
+            )
             .order_by(Member.id)
             .limit(30)
         )

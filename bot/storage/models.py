@@ -136,6 +136,10 @@ class Account(Base):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set when the platform refused a message to this account (blocked the bot); cleared when they write.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Platforms with a messaging window (Zalo OA): the member's last interaction, and until when the bot may
+    # write to them without a paid template. None where the platform has no window.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Invite(Base):
@@ -350,3 +354,20 @@ class QuizAttempt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_quiz_attempt_member_quiz", "member_id", "quiz_id"),)
+
+
+class ZaloOAToken(Base):
+    """The Zalo Official Account's OAuth v4 tokens: one row per OA. A refresh replaces both tokens (the refresh
+    token is single-use), under a row lock, so two instances never refresh at once. ``status`` "ok", or
+    "revoked" when the refresh token was refused: the channel stops until an admin authorises it again."""
+
+    __tablename__ = "zalo_oa_token"
+
+    oa_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    refresh_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="ok")
+    error: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
