@@ -95,8 +95,7 @@ def _cell_lines(cell: UnitFigures, zone: ZoneInfo) -> list[str]:
         a = c.attendance
         lines.append(
             f"• {c.title} ({c.starts_at.astimezone(zone):%d/%m/%Y}): tham dự {a.present}/{a.expected} "
-            f"({_rate(a.rate)}), vắng {a.absent} (có lý do {a.absent_excused}, không lý do {a.absent_unexcused}), "
-            f"chưa trả lời {a.no_answer}{_extra(a)}"
+            f"({_rate(a.rate)}), vắng {a.absent}, chưa trả lời {a.no_answer}{_extra(a)}"
         )
         if c.exempt_names:
             lines.append("  Miễn sinh hoạt: " + ", ".join(c.exempt_names))
