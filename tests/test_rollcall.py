@@ -26,7 +26,7 @@ from bot.render.report_summary import as_text, as_xlsx
 from bot.services import attendance as att
 from bot.services.events import EventDraft, occurrence_key
 from bot.services.org import Actor
-from bot.storage.models import AttendanceMark, Exemption
+from bot.storage.models import AttendanceMark, Exemption, Outbox
 from bot.text.when import When
 from scheduler.dispatcher import Item, Result
 
@@ -249,6 +249,10 @@ def test_an_exempt_member_is_apart_in_every_figure_and_not_reminded(world: World
     assert "dung" not in reminded and {"an", "binh", "cuc", "s"} <= reminded
     secretary_item = next(i for i in recorder.items if i.chat_ref == "s")
     assert [label for label, _ in secretary_item.buttons][-1] == vr.ROLL_BUTTON
+    world.app.reports.remind_missing(world.secretary)  # "Nhắc người chưa hoàn thành" under /baocao: not them
+    with world.app.db.session() as s:
+        told = set(s.scalars(select(Outbox.member_id).where(Outbox.kind == "notice")))
+    assert world.ids["dung"] not in told and world.ids["cuc"] in told
     # Unless they ask.
     (asked,) = world.say("dung", "/nhannhac")
     assert asked.text == vr.REMINDERS_ON
