@@ -25,7 +25,7 @@ from bot.messages import vi_rollcall as vr
 from bot.render.report_summary import as_text, as_xlsx
 from bot.services import attendance as att
 from bot.services.events import EventDraft, occurrence_key
-from bot.services.org import Actor
+from bot.services.policy import Actor
 from bot.storage.models import AttendanceMark, Exemption, Outbox
 from bot.text.when import When
 from scheduler.dispatcher import Item, Result
@@ -67,8 +67,9 @@ class World:
         (row,) = app.org.import_roster(system, self.cell, [_row("Vũ Thị Én")])
         self.ids["en"] = row[0].id
         self.core = app.core("chibo_bot")
-        self.secretary = app.org.actor_for("telegram", "s")
-        assert self.secretary is not None
+        secretary = app.org.actor_for("telegram", "s")
+        assert secretary is not None
+        self.secretary: Actor = secretary
         self.event = app.events.create(
             self.secretary,
             EventDraft(

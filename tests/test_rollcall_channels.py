@@ -18,7 +18,7 @@ from bot.messages import vi_rollcall as vr
 from bot.render.qr import qr_png
 from bot.services import attendance as att
 from bot.services.events import EventDraft
-from bot.services.org import Actor
+from bot.services.policy import Actor
 from bot.text.when import When
 from tests.botrunner import RunningBot
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram

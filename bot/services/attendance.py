@@ -171,8 +171,9 @@ def made_up(s: Session, event_id: int, occ: datetime, now: datetime) -> set[int]
 
 
 def _insert(s: Session, model: type[RollCall] | type[InstallationSecret]) -> postgresql.Insert | sqlite.Insert:
-    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+    if s.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def ensure_roll_calls(

@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from bot.storage.models import Event, EventAudience, Exemption, Member
 
 
-def listed(event_id: int) -> Select[tuple[int]]:
+def listed(event_id: int) -> Select[int]:
     return select(EventAudience.member_id).where(EventAudience.event_id == event_id)
 
 
-def restrict(query: Select[tuple[Member]], event: Event) -> Select[tuple[Member]]:
+def restrict(query: Select[Member], event: Event) -> Select[Member]:
     """The members of ``query`` the event is for and who are reminded: those listed for a make-up session,
     and never an exempt member who has not asked to be reminded."""
     if event.makeup_of is not None:
