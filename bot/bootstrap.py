@@ -20,9 +20,11 @@ from bot.dialogue.members import MembersFeature
 from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
 from bot.dialogue.reports import ReportsFeature
+from bot.dialogue.rollcall import RollCallFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.messages.member_texts import VietnameseTexts
 from bot.render.report_draft import render_draft
+from bot.services.attendance import AttendanceService
 from bot.services.content import ContentService
 from bot.services.events import EventService
 from bot.services.org import OrgService
@@ -57,6 +59,7 @@ class App:
     reports: ReportService = field(init=False)
     figures: FiguresService = field(init=False)
     drafts: ReportDrafts = field(init=False)
+    attendance: AttendanceService = field(init=False)
 
     relay: FileRelay = field(init=False)
     zalo_oa: ZaloOAState = field(init=False)  # the Official Account's tokens and followers' windows
@@ -70,6 +73,7 @@ class App:
         titles = lambda: {q.id: q.title for q in self.knowledge.quizzes}  # noqa: E731
         self.figures = FiguresService(self.db, self.clock, self.events._occurrence, titles)
         self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone, render_draft)
+        self.attendance = AttendanceService(self.db, self.clock, self.events)
 
     @property
     def dialect(self) -> str:
@@ -85,6 +89,7 @@ class App:
         booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content))
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         reports = ReportsFeature(self.reports, self.settings.zone, self.figures, self.drafts)
+        roll_call = RollCallFeature(self.attendance, self.events, self.figures, self.clock, self.settings.zone)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -99,6 +104,7 @@ class App:
                 events.feature(),
                 quizzes.feature(),
                 reports.feature(),
+                roll_call.feature(),
             ),
         )
 

@@ -80,6 +80,8 @@ class ConferenceLine:
     present_names: list[str] = field(default_factory=list)
     absences: list[Absence] = field(default_factory=list)
     no_answer_names: list[str] = field(default_factory=list)
+    exempt_names: list[str] = field(default_factory=list)  # miễn sinh hoạt: shown apart
+    made_up_names: list[str] = field(default_factory=list)  # absent, then attended a make-up session
 
 
 @dataclass

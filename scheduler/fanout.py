@@ -129,6 +129,9 @@ class ReminderFanOut:
         told_text = texts.reminder(view, late=late, attending=True)
         audience = [m for m in self._events._audience(s, event) if m.id not in answered]
         per_member: dict[int, list[list[str]]] = {}
+        if event.kind == "conference":  # the secretary takes the roll at the meeting from the reminder
+            roll_call = [texts.answer_button("roll_call"), bt.ROLL_OPEN.pack(event.id, 0)]
+            per_member = {m.id: [*buttons, roll_call] for m in audience if m.role == "secretary"}
         if event.topic == "report":  # a report is the secretaries' and committees' work: with its draft attached
             audience = [m for m in audience if m.role in ("secretary", "admin")]
             per_member = {m.id: [*buttons, [texts.answer_button("redraft"), draft_button(m.unit_id)]] for m in audience}

@@ -127,7 +127,9 @@ def test_conference_reminders_fall_the_evening_before_and_two_hours_before(w: Wo
     assert w.at(local(2026, 4, 12, 19)) == 4  # the secretary and three members
     assert sorted(c for c, _ in w.sender.sent) == ["10", "20", "21", "22"]
     assert "Đồng chí có tham dự không?" in w.sender.sent[0][1]
-    assert [b[0] for b in w.sender.items[0].buttons] == ["Tham dự", "Vắng (lý do)"]
+    buttons = {i.chat_ref: [b[0] for b in i.buttons] for i in w.sender.items}
+    assert buttons["20"] == ["Tham dự", "Vắng (lý do)"]
+    assert buttons["10"] == ["Tham dự", "Vắng (lý do)", "Điểm danh"]  # the secretary takes the roll from it
     assert w.at(local(2026, 4, 12, 19, 1)) == 0  # nobody is reminded twice
     assert w.at(local(2026, 4, 13, 6)) == 4
     assert len(w.sender.sent) == 8

@@ -54,6 +54,8 @@ WHERE: dict[str, dict[str, str]] = {
     "broadcast": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
     "broadcast_report": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
     "report": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
+    "roll_call": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
+    "exempt_member": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
 }
 # Actions that involve no unit: who may do them at all.
 ANYWHERE: dict[str, set[str]] = {
@@ -62,6 +64,7 @@ ANYWHERE: dict[str, set[str]] = {
     "import_plan": {"secretary", "admin"},
     "unanswered_report": {"admin"},
     "import_booklet": {"admin"},
+    "check_in": {"member", "secretary", "admin"},  # themselves, at an event whose audience they are in
 }
 
 CASES = [

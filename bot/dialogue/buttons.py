@@ -130,3 +130,10 @@ QUIZ_START = ButtonKind("qz:s", Text(r"[a-z0-9-]{1,59}"))
 QUIZ_ANSWER = ButtonKind("qz:a", Int(1), Int(0, 999), Int(0, 9))  # attempt, question position, option shown
 REPORT_REMIND = ButtonKind("rp:r", Int(1))
 REPORT_DRAFT = ButtonKind("rp:d", Int(1), Choice("b", "a", "x"), Int(0))  # unit, stage, event (0: none)
+
+# -- the roll-call at a conference, exempt members, make-up sessions -------------------------------------------------
+ROLL_OPEN = ButtonKind("rc:o", Int(1), Int(0, 9999))  # event, page of the list (0: opened afresh, page 1)
+ROLL_MARK = ButtonKind("rc:m", Int(1), Int(), Int(1), Choice("1", "0"), Int(1, 9999))  # event, occurrence, member,
+# present, page
+ROLL_CODE = ButtonKind("rc:c", Int(1))  # a new check-in code (and QR code) for the event
+MAKE_UP = ButtonKind("rc:b", Int(1), Int())  # event, occurrence key: a make-up session for those absent

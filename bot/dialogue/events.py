@@ -50,7 +50,6 @@ class EventsFeature:
                 Command(("taosukien", "tsk", "taolich"), self.create, "secretary", ve.HELP_CREATE, private=True),
                 Command(("suasukien", "ssk"), self.edit, "secretary", ve.HELP_EDIT, private=True),
                 Command(("huysukien", "hsk"), self.cancel, "secretary", private=True),
-                Command(("thamdu", "diemdanh"), self.answers, "secretary", ve.HELP_ANSWERS, private=True),
                 Command(("thongbao", "tb"), self.notice, "secretary", ve.HELP_NOTICE, private=True),
             ),
             buttons={bt.EVENT_SAVE.prefix: self.button, bt.NOTICE_SEND.prefix: self.notice_button},
@@ -315,18 +314,6 @@ class EventsFeature:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
         buttons = (Button(ve.CANCEL_CONFIRM, bt.EVENT_CANCEL.pack(event_id)), Button(ve.CANCEL, bt.EVENT_DROP.pack()))
         return Outcome([Reply(ve.CANCEL_ASK.format(title=event.title), buttons)])
-
-    def answers(self, ctx: Context, args: str) -> Outcome:
-        event_id = self._event_id(args)
-        if event_id is None:
-            return Outcome([Reply(ve.ANSWERS_USAGE)])
-        actor = self._actor(ctx)
-        try:
-            event = self.events.get(actor, event_id)
-            result = self.events.responses(actor, event_id)
-        except OrgError as exc:
-            return Outcome([Reply(ve.error(exc.reason, **exc.details))])
-        return Outcome([Reply(ve.answers(event.title, result, event.kind == "deadline"))])
 
     # -- buttons -----------------------------------------------------------------------------------------
 

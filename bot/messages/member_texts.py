@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.views import DeliveryReport, EventView
 from bot.messages import vi_delivery as vd
 from bot.messages import vi_events as ve
+from bot.messages import vi_rollcall as vr
 
 ANSWER_BUTTONS = {
     "attend": ve.ATTEND,
@@ -15,6 +16,7 @@ ANSWER_BUTTONS = {
     "submitted": ve.SUBMITTED,
     "quiz": ve.TAKE_QUIZ,
     "redraft": ve.REDRAFT,
+    "roll_call": vr.ROLL_BUTTON,
 }
 MISSING = {
     "quiz": "làm bài kiểm tra “{title}”",

@@ -11,7 +11,6 @@ from bot.text.when import WEEKDAYS
 HELP_CREATE = "/taosukien — tạo hội nghị, buổi sinh hoạt hoặc hạn nộp (tôi sẽ nhắc cả chi bộ)"
 HELP_CALENDAR = "/lich — các hội nghị, hạn nộp sắp tới (tải về lịch điện thoại)"
 HELP_EDIT = "/suasukien <số> — đổi giờ, địa điểm, mốc nhắc; /huysukien <số> — huỷ"
-HELP_ANSWERS = "/thamdu <số> — ai tham dự, ai vắng, ai chưa trả lời"
 HELP_NOTICE = "/thongbao <nội dung> — gửi thông báo tới cả chi bộ"
 
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "console": "máy chủ"}
@@ -44,7 +43,6 @@ ICS_BUTTON = "📅 Thêm vào lịch: {title}"
 ICS_SENT = "Tệp lịch đính kèm: mở tệp để thêm vào lịch điện thoại."
 EDIT_USAGE = "Đồng chí gõ /suasukien kèm số sự kiện (xem ở /lich), ví dụ: /suasukien 3."
 CANCEL_USAGE = "Đồng chí gõ /huysukien kèm số sự kiện (xem ở /lich), ví dụ: /huysukien 3."
-ANSWERS_USAGE = "Đồng chí gõ /thamdu kèm số sự kiện (xem ở /lich), ví dụ: /thamdu 3."
 EDIT_WHAT = "Đồng chí muốn sửa gì của “{title}”?"
 EDIT_TIME = "Thời gian"
 EDIT_PLACE = "Địa điểm"

@@ -72,9 +72,10 @@ def _when(line: ConferenceLine, zone: ZoneInfo) -> str:
     return f"thời gian: {at:%H} giờ {at:%M}, ngày {at:%d/%m/%Y}{where}"
 
 
-def basis_sentence(figures: ReportFigures, zone: ZoneInfo) -> str:
+def basis_sentence(figures: ReportFigures, zone: ZoneInfo, line: ConferenceLine | None = None) -> str:
+    """How attendance was counted: for the conference reported on when given, else for the whole report."""
     at = figures.generated_at.astimezone(zone)
-    if figures.basis == "roll_call":
+    if (line.attendance.basis if line is not None else figures.basis) == "roll_call":
         return f"Số liệu tham dự theo điểm danh tại hội nghị, tổng hợp lúc {at:%H} giờ {at:%M} ngày {at:%d/%m/%Y}."
     return (
         f"Số liệu tham dự tổng hợp từ xác nhận “Tham dự” / “Vắng” của đảng viên trên hệ thống nhắc việc, đến "
@@ -188,7 +189,7 @@ def _before(figures: ReportFigures, line: ConferenceLine | None, issuer: str, zo
     else:
         body += _committee_before(figures, line)
     if line is not None:
-        body.append(Para(basis_sentence(figures, zone), italic=True))
+        body.append(Para(basis_sentence(figures, zone, line), italic=True))
     body += _notes(total)
     return body
 
@@ -265,7 +266,7 @@ def _after(figures: ReportFigures, line: ConferenceLine | None, issuer: str, zon
             )
         if line.attendance.present + line.attendance.absent == 0:
             body.append(Para("Chưa có đảng viên nào trả lời về việc tham dự hội nghị này."))
-        body.append(Para(basis_sentence(figures, zone), italic=True))
+        body.append(Para(basis_sentence(figures, zone, line), italic=True))
     body.append(Para("2. Bài thu hoạch", heading=True))
     if not total.hand_ins:
         body.append(Para("Chưa có hạn nộp bài thu hoạch nào trên hệ thống."))

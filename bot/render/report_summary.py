@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-from bot.figures import ConferenceLine, ReportFigures, UnitFigures, pick_conference, share
+from bot.figures import Attendance, ConferenceLine, ReportFigures, UnitFigures, pick_conference, share
 
 MAX_BARS = 40
 MAX_ROWS_IN_CHAT = 40
@@ -35,6 +35,8 @@ def _sums(unit: UnitFigures, conference: ConferenceLine | None) -> dict[str, int
         "excused": a.absent_excused if a is not None else 0,
         "unexcused": a.absent_unexcused if a is not None else 0,
         "no_answer": a.no_answer if a is not None else 0,
+        "exempt": a.exempt if a is not None else 0,
+        "made_up": a.made_up if a is not None else 0,
         "handed_in": sum(h.submitted for h in unit.hand_ins),
         "to_hand_in": sum(h.total for h in unit.hand_ins),
     }
@@ -43,7 +45,25 @@ def _sums(unit: UnitFigures, conference: ConferenceLine | None) -> dict[str, int
 def basis_note(figures: ReportFigures) -> str:
     if figures.basis == "roll_call":
         return "Tham dự: theo điểm danh tại hội nghị."
+    units = [figures.total, *figures.cells]
+    if any(c.attendance.basis == "roll_call" for u in units for c in u.conferences):
+        return (
+            "Tham dự: theo điểm danh tại hội nghị nơi đã điểm danh (dòng ghi “điểm danh”, cột “Theo” trong tệp "
+            "Excel); nơi khác theo xác nhận “Tham dự” / “Vắng” của đảng viên."
+        )
     return "Tham dự: theo xác nhận “Tham dự” / “Vắng” của đảng viên (chưa phải điểm danh tại hội nghị)."
+
+
+def _extra(a: Attendance) -> str:
+    """What only some conferences have: those exempt, those who made up for it; the roll-call."""
+    out = ""
+    if a.exempt:
+        out += f", miễn sinh hoạt {a.exempt}"
+    if a.made_up:
+        out += f", đã học bù {a.made_up}"
+    if a.basis == "roll_call":
+        out += " (điểm danh)"
+    return out
 
 
 def as_text(figures: ReportFigures, zone: ZoneInfo) -> str:
@@ -75,8 +95,12 @@ def _cell_lines(cell: UnitFigures, zone: ZoneInfo) -> list[str]:
         a = c.attendance
         lines.append(
             f"• {c.title} ({c.starts_at.astimezone(zone):%d/%m/%Y}): tham dự {a.present}/{a.expected} "
-            f"({_rate(a.rate)}), vắng {a.absent}, chưa trả lời {a.no_answer}"
+            f"({_rate(a.rate)}), vắng {a.absent}, chưa trả lời {a.no_answer}{_extra(a)}"
         )
+        if c.exempt_names:
+            lines.append("  Miễn sinh hoạt: " + ", ".join(c.exempt_names))
+        if c.made_up_names:
+            lines.append("  Đã học bù: " + ", ".join(c.made_up_names))
         if c.absences:
             lines.append("  Vắng: " + ", ".join(f"{x.name} ({x.reason})" if x.reason else x.name for x in c.absences))
         if c.no_answer_names:
@@ -109,7 +133,7 @@ def _committee_lines(figures: ReportFigures, zone: ZoneInfo) -> list[str]:
         lines.append(
             f"• {c.title} ({c.starts_at.astimezone(zone):%d/%m/%Y}): tham dự {a.present}/{a.expected} "
             f"({_rate(a.rate)}), vắng có lý do {a.absent_excused}, không lý do {a.absent_unexcused}, "
-            f"chưa trả lời {a.no_answer}"
+            f"chưa trả lời {a.no_answer}{_extra(a)}"
         )
     for q in total.quizzes:
         avg = f", điểm TB {q.average:.0f}%" if q.average is not None else ""
@@ -185,6 +209,8 @@ SUMMARY_HEAD = (
     "Vắng có lý do",
     "Vắng không lý do",
     "Chưa trả lời",
+    "Miễn sinh hoạt",
+    "Đã học bù",
     "Đã nộp",
     "Phải nộp",
     "Tỷ lệ nộp",
@@ -210,6 +236,8 @@ def _summary_row(unit: UnitFigures, conference: ConferenceLine | None) -> list[o
         s["excused"],
         s["unexcused"],
         s["no_answer"],
+        s["exempt"],
+        s["made_up"],
         s["handed_in"],
         s["to_hand_in"],
         _ratio(s["handed_in"], s["to_hand_in"]),
@@ -264,15 +292,19 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
         for cell in figures.cells:
             put(by_cell, _summary_row(cell, conference), SUMMARY_HEAD)
     head: tuple[str, ...] = ("Chi bộ", "Hội nghị", "Ngày", "Tham dự", "Vắng có lý do", "Vắng không lý do",
-                             "Chưa trả lời", "Tỷ lệ tham dự", "Vắng (lý do)", "Chưa trả lời (tên)")  # fmt: skip
-    ws = sheet("Hội nghị", head, {1: 30, 2: 30, 9: 60, 10: 60})
+                             "Chưa trả lời", "Tỷ lệ tham dự", "Vắng (lý do)", "Chưa trả lời (tên)",
+                             "Tổng số đảng viên", "Miễn sinh hoạt", "Đã học bù", "Theo", "Miễn sinh hoạt (tên)",
+                             "Đã học bù (tên)")  # fmt: skip
+    ws = sheet("Hội nghị", head, {1: 30, 2: 30, 9: 60, 10: 60, 15: 40, 16: 40})
     for cell in figures.cells:
         for c in cell.conferences:
             a = c.attendance
             put(ws, [cell.name, c.title, c.starts_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"), a.present,
                      a.absent_excused, a.absent_unexcused, a.no_answer, a.rate,
                      ", ".join(f"{x.name} ({x.reason})" if x.reason else x.name for x in c.absences),
-                     ", ".join(c.no_answer_names)], head)  # fmt: skip
+                     ", ".join(c.no_answer_names), a.total, a.exempt, a.made_up,
+                     "điểm danh" if a.basis == "roll_call" else "xác nhận",
+                     ", ".join(c.exempt_names), ", ".join(c.made_up_names)], head)  # fmt: skip
     head = (
         "Chi bộ",
         "Bài kiểm tra",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.channels.contract import OUTSIDE_WINDOW
 from bot.clock import Clock
 from bot.domain.views import DeliveryReport, EventView
+from bot.services import audience
 from bot.services.org import OrgError
 from bot.services.policy import Action, Actor, Denied, ensure_can, sees_subtree
 from bot.services.texts import MemberTexts
@@ -195,7 +196,7 @@ class EventService:
         if sees_subtree(actor):  # and everything in the subtree they manage
             visible = or_(visible, Unit.path.startswith(actor.unit_path, autoescape=True))
         role_ok = or_(Event.audience_role.is_(None), Event.audience_role == actor.role)
-        return query.where(visible, role_ok)
+        return query.where(visible, role_ok, audience.visible_to(actor.member_id, actor.role))
 
     # -- events ------------------------------------------------------------------------------------------
 
@@ -517,7 +518,7 @@ class EventService:
         )
         if event.audience_role:
             query = query.where(Member.role == event.audience_role)
-        return list(s.scalars(query))
+        return list(s.scalars(audience.restrict(query, event)))
 
     # -- broadcasts -------------------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from bot.services.policy import (
     sees_subtree,
 )
 from bot.storage.db import Database
-from bot.storage.models import Account, Invite, JoinFailure, Member, Unit
+from bot.storage.models import Account, Exemption, Invite, JoinFailure, Member, Unit
 
 log = logging.getLogger(__name__)
 
@@ -412,6 +412,7 @@ class OrgService:
             unit = self._managed_unit(s, actor, member.unit_id, "export_member")
             accounts = s.scalars(select(Account).where(Account.member_id == member.id)).all()
             invites = s.scalars(select(Invite).where(Invite.member_id == member.id)).all()
+            exemption = s.get(Exemption, member.id)
             return {
                 "member": {
                     "id": member.id,
@@ -433,6 +434,7 @@ class OrgService:
                     {"created_at": i.created_at.isoformat(), "expires_at": i.expires_at.isoformat(), "used": i.uses}
                     for i in invites
                 ],
+                "exemption": {"note": exemption.note, "since": exemption.since.isoformat()} if exemption else None,
             }
 
     def erase_member(self, actor: Actor, member_id: int) -> None:
@@ -449,6 +451,7 @@ class OrgService:
             member.title = None
             member.status = "erased"
             s.execute(delete(Account).where(Account.member_id == member.id))
+            s.execute(delete(Exemption).where(Exemption.member_id == member.id))  # its note is personal
             s.execute(update(Invite).where(Invite.member_id == member.id).values(revoked=True))
             log.info("member %s erased on request", member.id)
 

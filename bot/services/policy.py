@@ -43,6 +43,9 @@ Action = Literal[
     "edit_event",
     "cancel_event",
     "event_responses",
+    "roll_call",
+    "exempt_member",
+    "check_in",
     "broadcast",
     "broadcast_report",
     "assign_quiz",
@@ -85,6 +88,9 @@ RULES: dict[Action, Rule] = {
     "edit_event": Rule(SECRETARIES, "managed"),
     "cancel_event": Rule(SECRETARIES, "managed"),
     "event_responses": Rule(SECRETARIES, "managed"),
+    "roll_call": Rule(SECRETARIES, "managed"),
+    "exempt_member": Rule(SECRETARIES, "managed"),
+    "check_in": Rule(EVERYONE, "anywhere"),  # themselves; the service checks they are in the event's audience
     "broadcast": Rule(SECRETARIES, "managed"),
     "broadcast_report": Rule(SECRETARIES, "managed"),
     "assign_quiz": Rule(SECRETARIES, "anywhere"),  # to their own unit; the deadline event checks the unit

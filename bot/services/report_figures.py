@@ -7,8 +7,10 @@ What is counted:
   left or were erased are counted apart (``left``) and kept out of every figure;
 - a cell reports on the events of its own and of every unit above it; a committee on the events it and the
   units above it set (what it asked of its units), summed over its cells;
-- attendance is from members' confirmations ("Tham dự" / "Vắng (lý do)") — ``basis`` says so; a roll-call at
-  the meeting, when it exists, is the other basis the figures are shaped for;
+- attendance is counted member by member by ``bot.services.attendance.state_of``, the same rule the roll-call
+  list uses: in a cell where a roll-call was taken, from it (``basis`` "roll_call"); elsewhere from members'
+  confirmations ("Tham dự" / "Vắng (lý do)"); exempt members (miễn sinh hoạt) apart and out of every rate;
+  those absent who attended a make-up session count as "đã học bù" (make-up sessions are not lines of their own);
 - a unit below a committee has "reported" when one of its members pressed "Đã nộp" under the report deadline
   (the reminder of a report deadline goes to secretaries and committee admins only).
 
@@ -36,6 +38,7 @@ from bot.figures import (
     ReportFigures,
     UnitFigures,
 )
+from bot.services import attendance as att
 from bot.services.org import OrgError
 from bot.services.policy import Actor, Denied
 from bot.storage.db import Database
@@ -114,15 +117,23 @@ def report_figures(
     events = list(
         s.scalars(
             select(Event)
-            .where(Event.unit_id.in_(above), Event.status == "active", Event.audience_role.is_(None))
+            .where(
+                Event.unit_id.in_(above),
+                Event.status == "active",
+                Event.audience_role.is_(None),
+                Event.makeup_of.is_(None),
+            )
             .order_by(Event.starts_at, Event.id)
         )
     )
+    exempt = {mid: note for mid, note in att.exempt_notes(s).items() if mid in roll}
+    # Exempt members are in no rate: not among those who should hand in or take a quiz either.
+    working = {c: [p for p in people if p.id not in exempt] for c, people in by_cell.items()}
     for event in events:
         if event.kind == "conference":
-            _conference(s, root, event, occurrence(event, now), roll, by_cell, figures)
+            _conference(s, root, event, occurrence(event, now), by_cell, figures, exempt, now)
         elif event.kind == "deadline" and event.topic == "essay":
-            _hand_in(s, root, event, occurrence(event, now), roll, by_cell, figures)
+            _hand_in(s, root, event, occurrence(event, now), roll, working, figures)
 
     # -- quizzes assigned to the root or above -------------------------------------------------------------
     assigned = list(
@@ -136,7 +147,7 @@ def report_figures(
     )
     for quiz_id in assigned:
         if quiz_id in quiz_titles:
-            _quiz(s, root, quiz_id, quiz_titles[quiz_id], roll, by_cell, figures)
+            _quiz(s, root, quiz_id, quiz_titles[quiz_id], roll, working, figures)
 
     # -- the units directly below, and who has reported ----------------------------------------------------
     deadline = _report_deadline(s, above, now, deadline_id, occurrence)
@@ -175,7 +186,8 @@ def report_figures(
         rows.sort(key=lambda f: vi_key(f.name))
         total = _sum(root.id, root.name, root.kind, list(figures.values()))
         total.reported = has_reported(root.id)
-    basis: Basis = "confirmations"  # the roll-call, when it exists, is the other basis
+    lines = total.conferences
+    basis: Basis = "roll_call" if lines and all(c.attendance.basis == "roll_call" for c in lines) else "confirmations"
     return ReportFigures(
         root.id,
         root.name,
@@ -222,35 +234,33 @@ def _conference(
     root: Unit,
     event: Event,
     occ: datetime,
-    roll: dict[int, _Person],
     by_cell: dict[int, list[_Person]],
     figures: dict[int, UnitFigures],
+    exempt: Mapping[int, str | None],
+    now: datetime,
 ) -> None:
     answers = _answers(s, root, event.id, occ)
+    marks = att.marks(s, event.id, occ)
+    called = att.roll_called(s, event.id, occ)
+    made_up = att.made_up(s, event.id, occ, now)
     for cell, people in by_cell.items():
-        present: list[str] = []
-        absences: list[Absence] = []
-        silent: list[str] = []
+        line = ConferenceLine(event.id, event.title, occ, event.place, Attendance(len(people)))
+        pairs: list[tuple[att.State, bool]] = []
         for p in people:
-            a = answers.get(p.id)
-            if a is None:
-                silent.append(p.name)
-            elif a[0] == "absent":
-                absences.append(Absence(p.name, (a[1] or "").strip() or None))
+            state = att.state_of(answers.get(p.id), marks.get(p.id), p.id in exempt, cell in called)
+            pairs.append((state, p.id in made_up))
+            if state.status == "exempt":
+                line.exempt_names.append(p.name)
+            elif state.status == "present":
+                line.present_names.append(p.name)
+            elif state.status == "no_answer":
+                line.no_answer_names.append(p.name)
             else:
-                present.append(p.name)
-        excused = sum(1 for a in absences if a.reason)
-        attendance = Attendance(
-            total=len(people),
-            present=len(present),
-            absent_excused=excused,
-            absent_unexcused=len(absences) - excused,
-            no_answer=len(silent),
-            basis="confirmations",
-        )
-        figures[cell].conferences.append(
-            ConferenceLine(event.id, event.title, occ, event.place, attendance, present, absences, silent)
-        )
+                line.absences.append(Absence(p.name, state.reason))
+            if state.status in ("absent", "no_answer") and p.id in made_up:
+                line.made_up_names.append(p.name)
+        line.attendance = att.tally(pairs, "roll_call" if cell in called else "confirmations")
+        figures[cell].conferences.append(line)
 
 
 def _hand_in(

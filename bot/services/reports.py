@@ -21,7 +21,7 @@ from bot.services.policy import Actor, ensure_can
 from bot.services.quizzes import QuizService
 from bot.services.texts import MissingKind
 from bot.storage.db import Database
-from bot.storage.models import Event, EventResponse, Member, Outbox, QuestionLog, Unit
+from bot.storage.models import Event, EventResponse, Exemption, Member, Outbox, QuestionLog, Unit
 
 
 @dataclass
@@ -242,10 +242,11 @@ class ReportService:
         stamp = now.strftime("%Y%m%d%H%M")
         with self._db.session() as s:
             routes = routes_for(s, list(per_member))
+            quiet = set(s.scalars(select(Exemption.member_id).where(Exemption.reminders.is_(False))))  # miễn SH
             rows = []
             for member_id, things in per_member.items():
                 route = routes.get(member_id)
-                if route is None:
+                if route is None or member_id in quiet:
                     continue
                 text = self._events.texts.missing(things)
                 key = f"rm{stamp}u{report.cells[0].unit_id if report.cells else 0}m{member_id}"

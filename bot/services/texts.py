@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from bot.domain.views import DeliveryReport, EventView
 
-AnswerButton = Literal["attend", "absent", "submitted", "quiz", "redraft"]
+AnswerButton = Literal["attend", "absent", "submitted", "quiz", "redraft", "roll_call"]
 MissingKind = Literal["quiz", "conference", "deadline"]
 
 

@@ -201,6 +201,9 @@ class Event(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A make-up session (học bù) of another conference's occurrence; its audience is in ``event_audience``.
+    makeup_of: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    makeup_occurrence: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_event_status_starts_at", "status", "starts_at"),)
 
@@ -371,3 +374,63 @@ class ZaloOAToken(Base):
     status: Mapped[str] = mapped_column(String(10), default="ok")
     error: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EventAudience(Base):
+    """The members an event is for, when it is for some members only (a make-up session: those absent)."""
+
+    __tablename__ = "event_audience"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True, index=True)
+
+
+class RollCall(Base):
+    """A roll-call taken in one cell at one occurrence of a conference: from then on the cell's attendance is
+    counted from it (``AttendanceMark`` over the members' answers), not from the answers alone."""
+
+    __tablename__ = "roll_call"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), primary_key=True)
+    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+
+
+class AttendanceMark(Base):
+    """Present or not at one occurrence, as the secretary ticked it or the member checked in; one row per
+    member and occurrence (the secretary's toggle and a check-in upsert the same row)."""
+
+    __tablename__ = "attendance_mark"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), primary_key=True)
+    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True, index=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(10))  # "secretary" | "self" (checked in with the code)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    marked_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+
+
+class Exemption(Base):
+    """A member exempt from party work and meetings (miễn công tác và sinh hoạt đảng): listed apart, left out of
+    every rate, not reminded unless they asked (``reminders``). ``note`` is personal data: erased with them."""
+
+    __tablename__ = "exemption"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    note: Mapped[str | None] = mapped_column(String(300))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    marked_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InstallationSecret(Base):
+    """Random secrets made once per installation (the key of the check-in codes), shared by every instance."""
+
+    __tablename__ = "installation_secret"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
