@@ -78,7 +78,7 @@ class Result:
 CHAT_WAIT_INLINE = 2.0
 PAUSE_CHECK_AHEAD = 0.03  # seconds before its slot a waiting send checks for a pause set by another instance
 LOOKAHEAD = 2  # workers waiting for a slot besides those sending
-LATE_MARGIN = 0.010  # seconds kept free for the network's own jitter, when a late send pushes later slots back
+LATE_SLOT = 0.005  # a send starting later than this after its slot pushes the token's later slots back
 
 
 class _Turns:
@@ -523,8 +523,8 @@ class Dispatcher:
         """One message (each of its parts): slot, send, record. True when it was sent whole.
 
         Sends start in the order their slots were taken (a turn per token), so a message is never sent after
-        one queued behind it; a send woken late pushes the token's later slots back as far as needed, so it
-        does not crowd them into one second at the server."""
+        one queued behind it; a send woken late pushes the token's later slots back by as much, so it does
+        not crowd them into one second at the server."""
         if item.channel not in self.senders:
             await asyncio.to_thread(self.record, [(item, Result("unreachable", error=f"no sender for {item.channel}"))])
             return False
@@ -561,10 +561,8 @@ class Dispatcher:
                 if item.channel in blocked:  # a 429 or a refused token met by a send before this one
                     await asyncio.to_thread(self.release, [item])
                     return False
-                # Late by more than a slot's spacing, this send would share a second at the server with the slot
-                # 30 places on: the slots not taken yet move back just enough.
-                if grant.at and (late := time.time() - grant.at) > self.limits.spacing - LATE_MARGIN:
-                    await asyncio.to_thread(self.budget.shift, key, late - self.limits.spacing + LATE_MARGIN)
+                if grant.at and (late := time.time() - grant.at) > LATE_SLOT:
+                    await asyncio.to_thread(self.budget.shift, key, late)
                 await inflight.acquire()  # sent and not yet recorded: what a crash could send twice
             finally:
                 await turns[key].finish(ticket)
