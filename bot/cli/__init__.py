@@ -368,9 +368,11 @@ def _start_zalo(application: object, *, with_delivery: bool) -> None:
 def _setup_logging(level: str) -> None:
     import logging
 
+    from bot import logs
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick otherwise
+    logs.install()  # no member's words in the logs, whatever the level (bot/logs.py)
 
 
 def main() -> None:

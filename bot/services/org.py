@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain.names import name_key
 from bot.domain.views import InviteView, MemberView, RosterRow, UnitView
+from bot.services.personal_data import collect, erase_traces
 from bot.services.policy import (
     ROLES,
     Action,
@@ -433,6 +434,7 @@ class OrgService:
                     {"created_at": i.created_at.isoformat(), "expires_at": i.expires_at.isoformat(), "used": i.uses}
                     for i in invites
                 ],
+                **collect(s, member),
             }
 
     def erase_member(self, actor: Actor, member_id: int) -> None:
@@ -444,11 +446,11 @@ class OrgService:
             self._managed_unit(s, actor, member.unit_id, "erase_member")
             if member.status != "left":
                 member.left_at = self._clock.now()
+            erase_traces(s, member)  # accounts, chats, outbox, copies of the name elsewhere
             member.full_name = None
             member.phone = None
             member.title = None
             member.status = "erased"
-            s.execute(delete(Account).where(Account.member_id == member.id))
             s.execute(update(Invite).where(Invite.member_id == member.id).values(revoked=True))
             log.info("member %s erased on request", member.id)
 

@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.channels import StartupError
+from bot.logs import quiet_libraries
 from bot.channels.base import Host
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
@@ -48,6 +49,7 @@ def build_application(
     token = app.settings.telegram_token
     if token is None:
         raise ValueError("CHIBO_TELEGRAM_TOKEN is not set")
+    quiet_libraries()  # PTB logs every call's text at DEBUG (bot/logs.py)
     url = base_url or app.settings.telegram_base_url
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
