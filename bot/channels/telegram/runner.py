@@ -22,7 +22,6 @@ from telegram.ext import (
 )
 
 from bot.channels import StartupError
-from bot.logs import quiet_libraries
 from bot.channels.base import Host
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
@@ -30,6 +29,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.tolerant import TolerantBot
 from bot.channels.turns import Turns
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply
+from bot.logs import quiet_libraries
 from bot.messages import vi
 from scheduler.service import TICK_SECONDS, job_kwargs
 
