@@ -37,6 +37,8 @@ T = TypeVar("T")
 def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
     """A document read by ``reader``, or one clear line and exit code 1 (missing, damaged, unknown type)."""
     from bot.documents import DocumentError
+    from bot.messages import vi
+    from bot.text.files import UnreadableFile
 
     if not file.is_file():
         typer.echo(f"Không tìm thấy tệp {file}.", err=True)
@@ -45,6 +47,9 @@ def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
         return reader(file.name, file.read_bytes())
     except DocumentError as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except UnreadableFile as exc:
+        typer.echo(vi.UNREADABLE_FILE[exc.reason].format(name=file.name), err=True)
         raise typer.Exit(1) from None
 
 

@@ -20,10 +20,12 @@ from bot.services.org import OrgService
 from bot.services.policy import Actor, Denied, may_use
 from bot.services.qa import QAService
 from bot.storage.conversations import ConversationStore
+from bot.text.files import UnreadableFile
 from bot.text.normalize import fold
 from bot.text.sanitize import clean_line, clean_text
 
 MAX_QUESTION_CHARS = 500
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as the Telegram channel: a file larger is not read on any channel
 TERMS_PER_PAGE = 8
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@(\w+))?\s*(.*)$", re.DOTALL)
 _CHOICE_RE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -206,9 +208,14 @@ class DialogueCore:
         text = msg.text.strip()
         if msg.attachment is not None:  # a caption on a file is not a question
             if msg.private:
-                for handler in self._attachments:
-                    if (outcome := handler(ctx, "")) is not None:
-                        return outcome
+                if len(msg.attachment.content) > MAX_FILE_BYTES:
+                    return Outcome([Reply(vi.FILE_TOO_LARGE)])
+                try:
+                    for handler in self._attachments:
+                        if (outcome := handler(ctx, "")) is not None:
+                            return outcome
+                except UnreadableFile as exc:  # empty, not text, an encoding not known: said plainly
+                    return Outcome([Reply(vi.UNREADABLE_FILE[exc.reason].format(name=msg.attachment.filename))])
                 return Outcome([Reply(vi.FILE_NOT_EXPECTED)])
             return Outcome([Reply(vi.NOT_TEXT)])
         m = _COMMAND_RE.match(text)

@@ -103,7 +103,12 @@ class QuizzesFeature:
             if (start := bt.QUIZ_START.unpack(data)) is not None:
                 return self._show(self.quizzes.start(actor, start[0]))
             if (answer := bt.QUIZ_ANSWER.unpack(data)) is not None:
-                step = self.quizzes.answer(actor, *answer)
+                try:
+                    step = self.quizzes.answer(actor, *answer)
+                except OrgError as exc:
+                    if exc.reason == "unknown_attempt":
+                        return Outcome()  # someone else's question, or a forged press: nothing happens
+                    raise
                 if step.ignored:
                     return Outcome(notice="Câu này đã trả lời rồi.")
                 return self._show(step)
