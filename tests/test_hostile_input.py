@@ -178,7 +178,7 @@ def message(core: DialogueCore) -> st.SearchStrategy[IncomingMessage]:
 
 
 def test_whatever_arrives_no_exception_escapes_and_every_reply_fits(world: tuple[App, DialogueCore]) -> None:
-    app, core = world
+    _, core = world
 
     @SETTINGS
     @given(st.lists(message(core), min_size=1, max_size=3))
