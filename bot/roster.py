@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain.names import clean_name
 from bot.domain.views import RosterRow
 from bot.text.files import decode_text
+from bot.text.labels import shorten
 from bot.text.normalize import fold
 from bot.text.sanitize import clean_line
 
@@ -90,7 +91,7 @@ def roster_rows(records: Iterable[Sequence[Any]]) -> tuple[list[RosterRow], list
             continue
         name = clean_name(cell(name_col))
         if name is None:
-            problems.append(f"Dòng {line}: họ tên “{cell(name_col)[:60]}” không hợp lệ, đã bỏ qua.")
+            problems.append(f"Dòng {line}: họ tên “{shorten(cell(name_col), 60)}” không hợp lệ, đã bỏ qua.")
             continue
         phone = re.sub(r"[^\d+]", "", cell(phone_col))
         if phone.isdigit() and len(phone) == 9:  # Excel dropped the leading zero of a mobile number

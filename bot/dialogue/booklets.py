@@ -18,6 +18,7 @@ from bot.knowledge.importer import ImportResult, check_output, import_booklet, s
 from bot.messages import vi_import
 from bot.services.content import ContentService
 from bot.services.policy import can
+from bot.text.labels import shorten
 
 BOOKLET_FILES = (".docx", ".pdf", ".md", ".txt")
 MIN_ENTRIES = 3  # fewer than this is not a booklet (perhaps a plan)
@@ -35,7 +36,7 @@ def preview(result: ImportResult, filename: str) -> str:
     lines = [f"Tệp {filename}: tôi nhận ra {len(result.entries)} {KIND_NAME[result.kind]}."]
     first = result.entries[:3]
     title = "question" if result.kind == "qa" else "term"
-    lines += [f"• {e[title][:100]}" for e in first]
+    lines += [f"• {shorten(e[title], 100)}" for e in first]
     if len(result.entries) > 3:
         lines.append(f"• … và {len(result.entries) - 3} mục nữa.")
     lines += result.summary(limit=5)[1:]  # by part, numbering, what was left out: the same as the command line
