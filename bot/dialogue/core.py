@@ -25,6 +25,7 @@ from bot.text.normalize import fold
 from bot.text.sanitize import clean_line, clean_text
 
 MAX_QUESTION_CHARS = 500
+MAX_TEXT_CHARS = 20_000  # Telegram carries 4096, Zalo 2000: anything longer is cut before it is even cleaned
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as the Telegram channel: a file larger is not read on any channel
 TERMS_PER_PAGE = 8
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@(\w+))?\s*(.*)$", re.DOTALL)
@@ -106,7 +107,7 @@ def safe_message(msg: IncomingMessage) -> IncomingMessage:
         attachment = dataclasses.replace(attachment, filename=clean_line(attachment.filename)[:200] or "tep")
     return dataclasses.replace(
         msg,
-        text=clean_text(msg.text),
+        text=clean_text(msg.text[:MAX_TEXT_CHARS]),
         button=None if msg.button is None else clean_line(msg.button),
         display_name=clean_line(msg.display_name)[:100],
         attachment=attachment,
