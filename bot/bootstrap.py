@@ -109,8 +109,10 @@ class App:
         )
 
     def reload_content(self) -> int:
-        """Load the content folder again and swap the index in place; returns the number of entries."""
-        knowledge = load_knowledge(self.settings.content_dir)
+        """Load the content folder again and swap the index in place; returns the number of entries.
+
+        Content with errors raises ContentError and changes nothing: the content running stays."""
+        knowledge = load_knowledge(self.settings.content_dir, strict=True)
         for problem in knowledge.content.problems:
             log.warning("content: %s", problem)
         self.knowledge = knowledge
@@ -146,8 +148,8 @@ def build_app(
 ) -> App:
     """``engine``: an engine made by the caller (tests on a PostgreSQL schema); otherwise from the settings."""
     clock = clock or SystemClock()
+    knowledge = load_knowledge(settings.content_dir, strict=True)  # ContentError: no half-loaded bot
     db = open_database(settings, migrate=migrate, engine=engine)
-    knowledge = load_knowledge(settings.content_dir)
     for problem in knowledge.content.problems:
         log.warning("content: %s", problem)
     return App(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 from bot.messages import vi_import as vm
 from bot.pdf_layout import PdfError, PdfText, plain_text, read_pdf
+from bot.text.files import decode_text
+from bot.text.sanitize import clean_line, clean_text
 
 KINDS = (".txt", ".md", ".docx", ".pdf")
 
@@ -34,19 +35,14 @@ def read_document(filename: str, content: bytes) -> str:
         text = _pdf(content)
     else:
         raise DocumentError(f"Tôi chưa đọc được tệp {suffix or 'không có đuôi'}; tôi đọc được .docx, .pdf, .txt, .md.")
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(text)  # NFC, one "\n" per line break, no control or bidi characters
     if not text.strip():
         raise DocumentError(vm.SCANNED_PDF if suffix == ".pdf" else "Tệp không có chữ nào đọc được.")
     return text
 
 
 def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return content.decode("cp1258", errors="replace")
+    return decode_text(content)  # UnreadableFile (empty, not text, unknown encoding): worded by the dialogue
 
 
 def _docx(content: bytes) -> str:
@@ -141,7 +137,7 @@ def read_structure(filename: str, content: bytes) -> Reading:
     else:
         lines = _text_lines(read_document(filename, content), markdown=suffix == ".md")
     lines = [ln for ln in lines if ln.text and not (_PAGE_NUMBER.match(ln.text) and not ln.table)]
-    return Reading([replace(ln, text=unicodedata.normalize("NFC", " ".join(ln.text.split()))) for ln in lines], notes)
+    return Reading([replace(ln, text=" ".join(clean_line(ln.text).split())) for ln in lines], notes)
 
 
 def _text_lines(text: str, *, markdown: bool) -> list[Line]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.domain.names import clean_name
 from bot.domain.views import RosterRow
+from bot.text.files import decode_text
+from bot.text.labels import shorten
 from bot.text.normalize import fold
+from bot.text.sanitize import clean_line
 
 MAX_ROWS = 2000
 
@@ -34,25 +38,23 @@ def _xlsx_records(content: bytes) -> Iterable[Sequence[Any]]:
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged or mislabelled file: openpyxl raises several kinds
+        sheet = book.worksheets[0]
+        return [tuple(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 20)]
+    except Exception as exc:  # a damaged or mislabelled file: openpyxl raises several kinds, some while reading
         raise RosterError("Không đọc được tệp Excel (.xlsx) này.") from exc
-    sheet = book.worksheets[0]
-    return [tuple(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 20)]
 
 
 def _csv_records(content: bytes) -> Iterable[Sequence[Any]]:
-    for encoding in ("utf-8-sig", "cp1258", "latin-1"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = decode_text(content)  # UnreadableFile (empty, not text, unknown encoding): worded by the dialogue
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))[: MAX_ROWS + 20]
+    try:
+        return list(itertools.islice(csv.reader(io.StringIO(text, newline=""), dialect), MAX_ROWS + 20))
+    except csv.Error as exc:  # a quote left open across the file, a field too long
+        raise RosterError("Tôi chưa đọc được tệp danh sách này (dấu ngoặc kép hoặc dấu phân cách bị lệch).") from exc
 
 
 def roster_rows(records: Iterable[Sequence[Any]]) -> tuple[list[RosterRow], list[str]]:
@@ -80,7 +82,7 @@ def roster_rows(records: Iterable[Sequence[Any]]) -> tuple[list[RosterRow], list
     out: list[RosterRow] = []
     problems: list[str] = []
     for line, raw in numbered[start:]:
-        cells = ["" if c is None else str(c).strip() for c in raw]
+        cells = ["" if c is None else clean_line(str(c)).strip() for c in raw]
 
         def cell(i: int | None, cells: list[str] = cells) -> str:
             return cells[i] if i is not None and i < len(cells) else ""
@@ -89,7 +91,7 @@ def roster_rows(records: Iterable[Sequence[Any]]) -> tuple[list[RosterRow], list
             continue
         name = clean_name(cell(name_col))
         if name is None:
-            problems.append(f"Dòng {line}: họ tên “{cell(name_col)[:60]}” không hợp lệ, đã bỏ qua.")
+            problems.append(f"Dòng {line}: họ tên “{shorten(cell(name_col), 60)}” không hợp lệ, đã bỏ qua.")
             continue
         phone = re.sub(r"[^\d+]", "", cell(phone_col))
         if phone.isdigit() and len(phone) == 9:  # Excel dropped the leading zero of a mobile number

@@ -17,6 +17,9 @@ import typer
 from bot.cli.common import settings_or_exit as _settings
 
 if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.config import Settings
+    from bot.knowledge.content import Content
     from bot.knowledge.search import SearchResult
 
 app = typer.Typer(help="chibo — trợ lý học tập nghị quyết cho chi bộ.", no_args_is_help=True, add_completion=False)
@@ -34,6 +37,8 @@ T = TypeVar("T")
 def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
     """A document read by ``reader``, or one clear line and exit code 1 (missing, damaged, unknown type)."""
     from bot.documents import DocumentError
+    from bot.messages import vi
+    from bot.text.files import UnreadableFile
 
     if not file.is_file():
         typer.echo(f"Không tìm thấy tệp {file}.", err=True)
@@ -42,6 +47,9 @@ def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
         return reader(file.name, file.read_bytes())
     except DocumentError as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except UnreadableFile as exc:
+        typer.echo(vi.UNREADABLE_FILE[exc.reason].format(name=file.name), err=True)
         raise typer.Exit(1) from None
 
 
@@ -150,6 +158,20 @@ def content_check(
     content = load_content(folder)
     quizzes, quiz_problems = load_quizzes(folder)
     content.problems.extend(quiz_problems)
+    if _print_problems(content):
+        raise typer.Exit(1)
+    qa = sum(e.kind == "qa" for e in content.entries)
+    typer.echo(vi.CONTENT_OK.format(qa=qa, terms=len(content.entries) - qa))
+    if quizzes:
+        typer.echo(f"Bài kiểm tra: {len(quizzes)} bài, {sum(len(q.questions) for q in quizzes)} câu.")
+
+
+def _print_problems(content: Content) -> int:
+    """Every problem (file:line [entry]: …), the count of warnings, the count of errors; returns the errors.
+
+    ``chibo content check`` and a start-up refused on content errors print exactly these lines."""
+    from bot.messages import vi
+
     for problem in content.problems:
         typer.echo(str(problem))
     errors = content.errors
@@ -158,11 +180,25 @@ def content_check(
         typer.echo(vi.CONTENT_WARNINGS.format(count=warnings))
     if errors:
         typer.echo(f"Nội dung có {len(errors)} lỗi.", err=True)
-        raise typer.Exit(1)
-    qa = sum(e.kind == "qa" for e in content.entries)
-    typer.echo(vi.CONTENT_OK.format(qa=qa, terms=len(content.entries) - qa))
-    if quizzes:
-        typer.echo(f"Bài kiểm tra: {len(quizzes)} bài, {sum(len(q.questions) for q in quizzes)} câu.")
+    return len(errors)
+
+
+def _build_app(settings: Settings) -> App:
+    """The application, or — when the content has errors — every problem listed and exit code 1: the bot
+    never starts without part of its content."""
+    from bot.bootstrap import build_app
+    from bot.knowledge.base import ContentError
+
+    try:
+        return build_app(settings)
+    except ContentError as exc:
+        _print_problems(exc.content)
+        typer.echo(
+            f"Bot chưa khởi động: nội dung trong {settings.content_dir} có lỗi (danh sách ở trên). "
+            "Sửa xong, chạy 'chibo content check' để kiểm tra rồi khởi động lại.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 @content_app.command("import")
@@ -221,12 +257,11 @@ def report_command(
     event: Annotated[Optional[int], typer.Option("--event", help="docx: số hội nghị (mặc định gần nhất).")] = None,  # noqa: UP045
 ) -> None:
     """Báo cáo kiểm tra, tham dự, nộp bài theo chi bộ (hoặc các câu hỏi chưa trả lời được)."""
-    from bot.bootstrap import build_app
     from bot.render.report_summary import as_png, as_text, as_xlsx
     from bot.services.org import OrgError
     from bot.services.policy import Actor
 
-    application = build_app(_settings())
+    application = _build_app(_settings())
     system = Actor.system()
     if unanswered:
         rows = application.reports.unanswered(system, limit=100)
@@ -284,21 +319,19 @@ def db_upgrade() -> None:
 @app.command()
 def chat() -> None:
     """Trò chuyện với bot ngay trên máy (mỗi dòng một tin nhắn)."""
-    from bot.bootstrap import build_app
     from bot.channels.console import run_console
 
-    run_console(build_app(_settings()).core())
+    run_console(_build_app(_settings()).core())
 
 
 @app.command()
 def run() -> None:
     """Khởi động bot: Telegram nếu đã cấu hình CHIBO_TELEGRAM_TOKEN, nếu không thì trò chuyện trên máy."""
-    from bot.bootstrap import build_app
     from bot.channels.console import run_console
 
     settings = _settings()
     _setup_logging(settings.log_level)
-    application = build_app(settings)
+    application = _build_app(settings)
     if settings.zalo_token is not None:
         _start_zalo(application, with_delivery=settings.telegram_token is None)
     if settings.zalo_oa_enabled:
@@ -381,9 +414,11 @@ def _start_zalo(application: object, *, with_delivery: bool, official_account: b
 def _setup_logging(level: str) -> None:
     import logging
 
+    from bot import logs
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick otherwise
+    logs.install()  # no member's words in the logs, whatever the level (bot/logs.py)
 
 
 def main() -> None:

@@ -122,9 +122,11 @@ def member_import(
     unit: Annotated[int, typer.Option("--unit", help="Mã chi bộ.")],
 ) -> None:
     """Nhập danh sách chi bộ: mỗi người một mã mời riêng."""
+    from bot.messages import vi
     from bot.roster import RosterError, read_roster
     from bot.services.org import OrgError
     from bot.services.policy import Actor
+    from bot.text.files import UnreadableFile
 
     if not file.is_file():
         raise _fail(f"Không tìm thấy tệp {file}.")
@@ -132,6 +134,8 @@ def member_import(
         rows, problems = read_roster(file.name, file.read_bytes())
     except RosterError as exc:
         raise _fail(str(exc)) from None
+    except UnreadableFile as exc:
+        raise _fail(vi.UNREADABLE_FILE[exc.reason].format(name=file.name)) from None
     for problem in problems:
         typer.echo(problem, err=True)
     org, username = _org()

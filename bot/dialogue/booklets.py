@@ -13,9 +13,12 @@ from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Context, Feature
 from bot.documents import DocumentError, read_structure
+from bot.knowledge.base import ContentError
 from bot.knowledge.importer import ImportResult, check_output, import_booklet, slug
+from bot.messages import vi_import
 from bot.services.content import ContentService
 from bot.services.policy import can
+from bot.text.labels import shorten
 
 BOOKLET_FILES = (".docx", ".pdf", ".md", ".txt")
 MIN_ENTRIES = 3  # fewer than this is not a booklet (perhaps a plan)
@@ -33,12 +36,24 @@ def preview(result: ImportResult, filename: str) -> str:
     lines = [f"Tệp {filename}: tôi nhận ra {len(result.entries)} {KIND_NAME[result.kind]}."]
     first = result.entries[:3]
     title = "question" if result.kind == "qa" else "term"
-    lines += [f"• {e[title][:100]}" for e in first]
+    lines += [f"• {shorten(e[title], 100)}" for e in first]
     if len(result.entries) > 3:
         lines.append(f"• … và {len(result.entries) - 3} mục nữa.")
     lines += result.summary(limit=5)[1:]  # by part, numbering, what was left out: the same as the command line
     lines.append(f"Nguồn sẽ ghi: {result.source}")
     lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
+    return "\n".join(lines)
+
+
+SHOWN_ERRORS = 10
+
+
+def reload_refused(exc: ContentError) -> str:
+    """What the admin reads when their booklet would break the content: why, in the checker's own lines."""
+    errors = exc.content.errors
+    lines = [vi_import.RELOAD_REFUSED.format(count=len(errors)), *(f"• {p}" for p in errors[:SHOWN_ERRORS])]
+    if len(errors) > SHOWN_ERRORS:
+        lines.append(vi_import.RELOAD_MORE.format(count=len(errors) - SHOWN_ERRORS))
     return "\n".join(lines)
 
 
@@ -87,5 +102,8 @@ class BookletsFeature:
             return Outcome([Reply(DONE)])
         if ctx.actor is None or not can(ctx.actor, "import_booklet"):
             return Outcome([Reply(CANCELLED)])
-        name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], pending["yaml"])
+        try:
+            name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], pending["yaml"])
+        except ContentError as exc:
+            return Outcome([Reply(reload_refused(exc))])
         return Outcome([Reply(f"Đã đưa vào nội dung ({name}). Bot đang trả lời từ {total} mục.")])

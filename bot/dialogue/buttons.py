@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_BYTES = 64  # Telegram's limit for callback data
-BIG = 2**53  # ids and minute keys
+ID_MAX = 2**31 - 1  # database ids are INTEGER columns: PostgreSQL refuses anything larger
+KEY_MAX = 4_000_000_000  # minute keys (minutes since 1970): about the year 9575, within what a date can hold
 
 
 @dataclass(frozen=True)
 class Int:
     low: int = 0
-    high: int = BIG
+    high: int = ID_MAX
 
     def read(self, text: str) -> int | None:
-        if not text.isdigit() or len(text) > 18:
+        # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses or reads otherwise.
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             return None
         value = int(text)
         return value if self.low <= value <= self.high else None
@@ -91,6 +93,18 @@ def registered() -> dict[str, ButtonKind]:
     return dict(_TAGS)
 
 
+def read(data: str) -> tuple[ButtonKind, tuple[Any, ...]] | None:
+    """The kind ``data`` is and its values, or None when no kind reads it (forged, malformed, out of range)."""
+    if len(data.encode("utf-8", "replace")) > MAX_BYTES:
+        return None
+    head = data.split(":")
+    for size in (2, 1):  # the longest tag first: "ev:a" before "ev"
+        kind = _TAGS.get(":".join(head[:size]))
+        if kind is not None and (values := kind.unpack(data)) is not None:
+            return kind, values
+    return None
+
+
 # -- the core: answers, feedback, the term list ---------------------------------------------------------------
 ENTRY = ButtonKind("a", Text(r"[a-z0-9-]{1,62}"))
 ENTRY_BY_HASH = ButtonKind("h", Text(r"[0-9a-f]{16}"))  # an entry whose id is too long for ENTRY
@@ -106,9 +120,9 @@ EVENT_ICS = ButtonKind("ev:i", Int(1))
 EVENT_EDIT = ButtonKind("ev:e", Int(1), Choice("t", "p", "n", "m"))
 EVENT_EDIT_SAVE = ButtonKind("ev:eok")
 EVENT_CANCEL = ButtonKind("ev:cx", Int(1))
-EVENT_ATTEND = ButtonKind("ev:a", Int(1), Int())  # event id, occurrence key (minutes since the epoch)
-EVENT_ABSENT = ButtonKind("ev:x", Int(1), Int())
-EVENT_SUBMITTED = ButtonKind("ev:s", Int(1), Int())
+EVENT_ATTEND = ButtonKind("ev:a", Int(1), Int(0, KEY_MAX))  # event id, occurrence key (minutes since the epoch)
+EVENT_ABSENT = ButtonKind("ev:x", Int(1), Int(0, KEY_MAX))
+EVENT_SUBMITTED = ButtonKind("ev:s", Int(1), Int(0, KEY_MAX))
 NOTICE_SEND = ButtonKind("nb:yes", Text(r"[0-9a-f]{12}"))
 NOTICE_DROP = ButtonKind("nb:no")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
@@ -19,9 +20,13 @@ from bot.services.org import OrgService
 from bot.services.policy import Actor, Denied, may_use
 from bot.services.qa import QAService
 from bot.storage.conversations import ConversationStore
+from bot.text.files import UnreadableFile
 from bot.text.normalize import fold
+from bot.text.sanitize import clean_line, clean_text
 
 MAX_QUESTION_CHARS = 500
+MAX_TEXT_CHARS = 20_000  # Telegram carries 4096, Zalo 2000: anything longer is cut before it is even cleaned
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as the Telegram channel: a file larger is not read on any channel
 TERMS_PER_PAGE = 8
 _COMMAND_RE = re.compile(r"^/(\w+)(?:@(\w+))?\s*(.*)$", re.DOTALL)
 _CHOICE_RE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -73,6 +78,40 @@ class Feature:
 CORE_BUTTONS = frozenset(
     kind.prefix for kind in (buttons.ENTRY, buttons.ENTRY_BY_HASH, buttons.FEEDBACK, buttons.TERM_PAGE)
 )
+
+
+ASKED = "asked"  # state key: the question-log ids of the answers shown to this person in this chat
+ASKED_KEPT = 20
+
+
+def _remember_answers(state: dict[str, Any], outcome: Outcome) -> None:
+    """Feedback buttons belong to the person the answer was shown to, in the chat it was shown in: the
+    conversation state (one per chat and person) keeps the last answers' log ids, and only those take
+    feedback."""
+    shown = [
+        values[0]
+        for r in outcome.replies
+        for b in r.buttons
+        if b.data.endswith(":u") and (values := buttons.FEEDBACK.unpack(b.data)) is not None
+    ]
+    if shown:
+        kept = [i for i in state.get(ASKED, ()) if isinstance(i, int) and i not in shown]
+        state[ASKED] = (kept + shown)[-ASKED_KEPT:]
+
+
+def safe_message(msg: IncomingMessage) -> IncomingMessage:
+    """The message with control, bidi and invisible characters removed from everything a person supplied
+    (bot/text/sanitize.py), so no service ever sees them."""
+    attachment = msg.attachment
+    if attachment is not None:
+        attachment = dataclasses.replace(attachment, filename=clean_line(attachment.filename)[:200] or "tep")
+    return dataclasses.replace(
+        msg,
+        text=clean_text(msg.text[:MAX_TEXT_CHARS]),
+        button=None if msg.button is None else clean_line(msg.button),
+        display_name=clean_line(msg.display_name)[:100],
+        attachment=attachment,
+    )
 
 
 def entry_button_data(entry: Entry) -> str:
@@ -136,6 +175,7 @@ class DialogueCore:
     def handle(self, msg: IncomingMessage) -> Outcome:
         if not msg.private and not msg.addressed:
             return Outcome()
+        msg = safe_message(msg)
         state = self.conversations.load(msg.channel, msg.chat_ref, msg.user_ref)
         ctx = Context(self, msg, copy.deepcopy(state))
         button = msg.button
@@ -151,6 +191,7 @@ class DialogueCore:
                 outcome = self._text(ctx)
         except Denied:
             outcome = Outcome([Reply(vi.DENIED)])
+        _remember_answers(ctx.state, outcome)
         # New replies replace the numbered choices; a press answered only by a notice (feedback) leaves the
         # buttons on screen, so their numbers stay valid.
         if outcome.replies and msg.numbered:
@@ -168,9 +209,14 @@ class DialogueCore:
         text = msg.text.strip()
         if msg.attachment is not None:  # a caption on a file is not a question
             if msg.private:
-                for handler in self._attachments:
-                    if (outcome := handler(ctx, "")) is not None:
-                        return outcome
+                if len(msg.attachment.content) > MAX_FILE_BYTES:
+                    return Outcome([Reply(vi.FILE_TOO_LARGE)])
+                try:
+                    for handler in self._attachments:
+                        if (outcome := handler(ctx, "")) is not None:
+                            return outcome
+                except UnreadableFile as exc:  # empty, not text, an encoding not known: said plainly
+                    return Outcome([Reply(vi.UNREADABLE_FILE[exc.reason].format(name=msg.attachment.filename))])
                 return Outcome([Reply(vi.FILE_NOT_EXPECTED)])
             return Outcome([Reply(vi.NOT_TEXT)])
         m = _COMMAND_RE.match(text)
@@ -234,6 +280,8 @@ class DialogueCore:
 
     def _press(self, ctx: Context, data: str) -> Outcome:
         msg = ctx.msg
+        if buttons.read(data) is None:
+            return Outcome()  # forged, malformed or out of range: not understood, and nothing is said
         prefix = data.partition(":")[0]
         if prefix in self._buttons:
             return self._buttons[prefix](ctx, data)
@@ -245,6 +293,8 @@ class DialogueCore:
             return Outcome([self._answer_card(entry, log_id, [])])
         if (feedback := buttons.FEEDBACK.unpack(data)) is not None:
             log_id, value = feedback
+            if log_id not in ctx.state.get(ASKED, ()):
+                return Outcome()  # not an answer given to this person in this chat: nothing happens
             fresh = self.qa.feedback(log_id, "useful" if value == "u" else "wrong")
             return Outcome(notice=vi.THANKS_FEEDBACK if fresh else vi.FEEDBACK_ALREADY)
         if (page := buttons.TERM_PAGE.unpack(data)) is not None:

@@ -28,6 +28,7 @@ from bot.services.events import (
 )
 from bot.services.org import OrgError, OrgService
 from bot.services.policy import Actor, Denied
+from bot.text.labels import shorten
 from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
 
@@ -67,6 +68,10 @@ class EventsFeature:
         now = self.clock.now().astimezone(self.zone)
         return now.date(), now.time().replace(tzinfo=None)
 
+    def _ask_when(self, kind: str) -> str:
+        today = self._today()[0]
+        return ve.ask_deadline(today) if kind == "deadline" else ve.ask_time(today)
+
     def _unit_name(self, actor: Actor) -> str:
         if actor.unit_id is None:
             return ""
@@ -104,7 +109,7 @@ class EventsFeature:
         parts = [p.strip() for p in args.split("|")]
         title = parts[0]
         if len(parts) < 2 or not title:
-            return Outcome([Reply(ve.CREATE_USAGE)])
+            return Outcome([Reply(ve.create_usage(self._today()[0]))])
         kind, topic = guess_kind(title)
         draft: dict[str, Any] = {"kind": kind, "topic": topic, "title": title}
         draft["place"] = parts[2] if len(parts) > 2 and fold(parts[2]) not in NO_PLACE else None
@@ -117,7 +122,7 @@ class EventsFeature:
             draft.update(self._read_time(parts[1], kind))
         except WhenError as exc:
             ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
-            return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+            return Outcome([Reply(ve.time_again(str(exc), self._today()[0]))])
         return self._confirm(ctx, draft)
 
     def create_flow(self, ctx: Context, text: str) -> Outcome:
@@ -133,12 +138,12 @@ class EventsFeature:
                 return Outcome([Reply(ve.ASK_TITLE)])
             draft["title"] = text.strip()
             flow["step"] = "time"
-            return Outcome([Reply(ve.ASK_DEADLINE if draft["kind"] == "deadline" else ve.ASK_TIME)])
+            return Outcome([Reply(self._ask_when(draft["kind"]))])
         if step == "time":
             try:
                 draft.update(self._read_time(text, draft["kind"]))
             except WhenError as exc:
-                return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+                return Outcome([Reply(ve.time_again(str(exc), self._today()[0]))])
             if draft["kind"] == "conference" and "place" not in draft:
                 flow["step"] = "place"
                 return Outcome([Reply(ve.ASK_PLACE)])
@@ -147,7 +152,7 @@ class EventsFeature:
             draft["place"] = None if fold(text.strip()) in NO_PLACE else text.strip()
             return self._confirm(ctx, draft)
         ctx.state.pop("flow", None)
-        return Outcome([Reply(ve.CREATE_USAGE)])
+        return Outcome([Reply(ve.create_usage(self._today()[0]))])
 
     def _kind_chosen(self, ctx: Context, key: str) -> Outcome:
         kinds = {"c": ("conference", None), "e": ("deadline", "essay"), "r": ("deadline", "report")}
@@ -158,7 +163,7 @@ class EventsFeature:
         if key == "e":
             ctx.state["flow"]["draft"]["title"] = "Nộp bài thu hoạch"
             ctx.state["flow"]["step"] = "time"
-            return Outcome([Reply(ve.ASK_DEADLINE)])
+            return Outcome([Reply(ve.ask_deadline(self._today()[0]))])
         return Outcome([Reply(ve.ASK_TITLE)])
 
     def _confirm(self, ctx: Context, draft: dict[str, Any]) -> Outcome:
@@ -280,7 +285,7 @@ class EventsFeature:
                 changes["reminders"] = parse_moments(text)
         except WhenError as exc:
             ctx.state["flow"] = flow
-            return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+            return Outcome([Reply(ve.time_again(str(exc), self._today()[0]))])
         except ValueError as exc:
             ctx.state["flow"] = flow
             return Outcome([Reply(ve.MOMENTS_AGAIN.format(part=str(exc)))])
@@ -327,7 +332,7 @@ class EventsFeature:
             if not draft:
                 return Outcome([Reply(DONE)])
             ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
-            return Outcome([Reply(ve.ASK_DEADLINE if draft["kind"] == "deadline" else ve.ASK_TIME)])
+            return Outcome([Reply(self._ask_when(draft["kind"]))])
         if bt.EVENT_DROP.unpack(data) is not None:
             ctx.state.pop("event_draft", None)
             ctx.state.pop("event_edit", None)
@@ -337,7 +342,12 @@ class EventsFeature:
             return self._ics(ctx, ics[0])
         if (edit := bt.EVENT_EDIT.unpack(data)) is not None:
             event_id, field = edit
-            prompts = {"t": ve.ASK_TIME, "p": ve.ASK_NEW_PLACE, "n": ve.ASK_NEW_TITLE, "m": ve.ASK_MOMENTS}
+            prompts = {
+                "t": ve.ask_time(self._today()[0]),
+                "p": ve.ASK_NEW_PLACE,
+                "n": ve.ASK_NEW_TITLE,
+                "m": ve.ASK_MOMENTS,
+            }
             ctx.state["flow"] = {"name": "event_edit", "id": event_id, "field": field}
             return Outcome([Reply(prompts[field])])
         if bt.EVENT_EDIT_SAVE.unpack(data) is not None:
@@ -418,4 +428,4 @@ class EventsFeature:
 
 
 def _short(title: str, limit: int = 40) -> str:
-    return title if len(title) <= limit else title[: limit - 1] + "…"
+    return shorten(title, limit)

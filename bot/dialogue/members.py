@@ -6,6 +6,8 @@ shown in help and gives an early polite answer.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +22,7 @@ from bot.messages import vi_members as vm
 from bot.roster import RosterError, read_roster
 from bot.services.org import InviteError, OrgError, OrgService, looks_like_code
 from bot.services.policy import Actor, Denied, admin_inviting_at_home, can
+from bot.text.cells import csv_field
 
 ROLE_WORDS = {
     "dangvien": "member",
@@ -283,10 +286,11 @@ class MembersFeature:
             made = self.org.import_roster(actor, actor.unit_id, rows)
         except OrgError as exc:
             return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
-        lines = ["Họ tên;Mã mời;Liên kết"] + [
-            f"{m.full_name};{i.code};{self._link(ctx, i.code) or ''}" for m, i in made
-        ]
-        sheet = Attachment("ma-moi-chi-bo.csv", ("\ufeff" + "\n".join(lines)).encode(), "text/csv")
+        sheet = Attachment(
+            "ma-moi-chi-bo.csv",
+            invite_sheet([(m.full_name, i.code, self._link(ctx, i.code)) for m, i in made]),
+            "text/csv",
+        )
         return Outcome([Reply(vm.roster_done(made, len(rows)), attachments=(sheet,))])
 
     # -- helpers ---------------------------------------------------------------------------------------
@@ -305,3 +309,12 @@ class MembersFeature:
 
     def _date(self, at: datetime | None) -> str:
         return at.astimezone(self.tz).strftime("%d/%m/%Y") if at else ""
+
+
+def invite_sheet(rows: list[tuple[str, str, str | None]]) -> bytes:
+    """The roster's personal codes as a CSV file Excel opens (UTF-8 with a BOM, ";"), names kept as text."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")  # a field with a line break is quoted
+    writer.writerow(["Họ tên", "Mã mời", "Liên kết"])
+    writer.writerows([csv_field(name), csv_field(code), csv_field(link or "")] for name, code, link in rows)
+    return ("\ufeff" + out.getvalue()).encode()

@@ -19,6 +19,7 @@ from bot.plans.extract import Action, extract_actions
 from bot.services.events import EventDraft, EventService, Kind
 from bot.services.org import OrgError
 from bot.services.policy import can
+from bot.text.labels import shorten
 from bot.text.normalize import fold
 from bot.text.when import When
 
@@ -109,7 +110,10 @@ class PlansFeature:
     def _card(self, plan: dict[str, Any], *, edit: bool = False) -> Reply:
         items = plan["items"]
         buttons = [
-            Button(f"{'☑' if it['on'] else '☐'} {i}. {_when_text(it)} {it['title'][:40]}", bt.PLAN_TOGGLE.pack(i - 1))
+            Button(
+                f"{'☑' if it['on'] else '☐'} {i}. {_when_text(it)} {shorten(it['title'], 40)}",
+                bt.PLAN_TOGGLE.pack(i - 1),
+            )
             for i, it in enumerate(items, 1)
         ]
         chosen = sum(1 for it in items if it["on"])
@@ -150,6 +154,6 @@ class PlansFeature:
                 self.events.create(actor, draft)
                 made += 1
             except OrgError as exc:
-                problems.append(f"{item['title'][:60]}: {ve.error(exc.reason, **exc.details)}")
+                problems.append(f"{shorten(item['title'], 60)}: {ve.error(exc.reason, **exc.details)}")
         text = CREATED.format(n=made) + ("\n" + "\n".join(problems) if problems else "")
         return Outcome([Reply(text)])

@@ -13,12 +13,13 @@ from bot.messages import vi_events as ve
 from bot.services.org import OrgError
 from bot.services.policy import Actor, Denied
 from bot.services.quizzes import QuizService, Step
+from bot.text.labels import shorten
 from bot.text.when import WhenError, describe, parse_when
 
 HELP_QUIZ = "/kiemtra — các bài tự kiểm tra chi bộ giao; làm bài, xem điểm"
 HELP_ASSIGN = "/giaobai — giao bài kiểm tra cho chi bộ kèm hạn (tôi nhắc người chưa làm)"
 NO_QUIZZES = "Chi bộ chưa giao bài kiểm tra nào. Khi có, tôi sẽ nhắc đồng chí."
-ASSIGN_USAGE = "Giao bài: /giaobai <số bài> | <hạn>, ví dụ: /giaobai 1 | 15/4/2026. Các bài hiện có:"
+ASSIGN_USAGE = "Giao bài: /giaobai <số bài> | <hạn>, ví dụ: /giaobai 1 | {deadline}. Các bài hiện có:"
 ASSIGNED = "Đã giao “{title}” cho {unit}, hạn {due}. Tôi sẽ nhắc những đồng chí chưa làm."
 NO_ATTEMPTS = "Đồng chí đã làm hết {limit} lần được phép của bài này."
 EXPIRED = "Đã hết giờ làm bài. Kết quả được tính đến câu đồng chí đã trả lời."
@@ -71,7 +72,7 @@ class QuizzesFeature:
             )  # fmt: skip
             lines.append(f"{i}. {a.quiz.title} ({len(a.quiz.questions)} câu, hạn {self._local(a.due_at)}): {state}")
             label = "Làm tiếp" if a.active_attempt else ("Làm lại" if a.best_score is not None else "Làm bài")
-            buttons.append(Button(f"{label}: {a.quiz.title[:40]}", bt.QUIZ_START.pack(a.quiz.id)))
+            buttons.append(Button(shorten(f"{label}: {a.quiz.title}", 48), bt.QUIZ_START.pack(a.quiz.id)))
         return Outcome([Reply("\n".join(lines), tuple(buttons), title="Bài tự kiểm tra")])
 
     def assign(self, ctx: Context, args: str) -> Outcome:
@@ -80,7 +81,9 @@ class QuizzesFeature:
         parts = [p.strip() for p in args.split("|")]
         if len(parts) != 2 or not parts[0]:
             listing = "\n".join(f"{i}. {q.title} ({len(q.questions)} câu)" for i, q in enumerate(catalog, 1))
-            return Outcome([Reply(f"{ASSIGN_USAGE}\n{listing}")])
+            today = self.clock.now().astimezone(self.zone).date()
+            usage = ASSIGN_USAGE.format(deadline=ve.examples(today)[1])
+            return Outcome([Reply(f"{usage}\n{listing}")])
         key = parts[0]
         quiz = catalog[int(key) - 1] if key.isdigit() and 1 <= int(key) <= len(catalog) else None
         quiz = quiz or next((q for q in catalog if q.id == key), None)
@@ -91,7 +94,7 @@ class QuizzesFeature:
             due = parse_when(parts[1], today=now.date(), now=now.time().replace(tzinfo=None))
             self.quizzes.assign(actor, quiz.id, due)
         except WhenError as exc:
-            return Outcome([Reply(ve.TIME_AGAIN.format(problem=str(exc)))])
+            return Outcome([Reply(ve.time_again(str(exc), now.date()))])
         except OrgError as exc:
             return Outcome([Reply(_error(exc))])
         unit = self.unit_name(actor) if callable(self.unit_name) else ""
@@ -103,7 +106,12 @@ class QuizzesFeature:
             if (start := bt.QUIZ_START.unpack(data)) is not None:
                 return self._show(self.quizzes.start(actor, start[0]))
             if (answer := bt.QUIZ_ANSWER.unpack(data)) is not None:
-                step = self.quizzes.answer(actor, *answer)
+                try:
+                    step = self.quizzes.answer(actor, *answer)
+                except OrgError as exc:
+                    if exc.reason == "unknown_attempt":
+                        return Outcome()  # someone else's question, or a forged press: nothing happens
+                    raise
                 if step.ignored:
                     return Outcome(notice="Câu này đã trả lời rồi.")
                 return self._show(step)
@@ -131,7 +139,7 @@ class QuizzesFeature:
             f"{LETTERS[i]}. {option}" for i, option in enumerate(step.options)
         )
         buttons = tuple(
-            Button(f"{LETTERS[i]}. {option[:60]}", bt.QUIZ_ANSWER.pack(step.attempt_id, step.position, i))
+            Button(shorten(f"{LETTERS[i]}. {option}", 64), bt.QUIZ_ANSWER.pack(step.attempt_id, step.position, i))
             for i, option in enumerate(step.options)
         )
         replies.append(Reply(text, buttons))

@@ -92,6 +92,18 @@ THANKS_FEEDBACK = "Cảm ơn đồng chí đã góp ý."
 FEEDBACK_ALREADY = "Đồng chí đã góp ý cho câu trả lời này rồi."
 STALE_BUTTON = "Nội dung này không còn trong tài liệu. Đồng chí gõ lại câu hỏi giúp tôi."
 FILE_TOO_LARGE = "Tệp này lớn quá (quá 10 MB), tôi chưa nhận được. Đồng chí gửi tệp nhỏ hơn giúp tôi."
+UNREADABLE_FILE = {
+    "empty": "Tệp {name} không có chữ nào. Đồng chí kiểm tra lại rồi gửi tệp khác giúp tôi.",
+    "binary": (
+        "Tệp {name} không phải tệp văn bản nên tôi chưa đọc được (có thể là tệp Excel hoặc ảnh được đổi tên). "
+        "Đồng chí gửi đúng tệp .xlsx, hoặc lưu lại thành .csv rồi gửi giúp tôi."
+    ),
+    "encoding": (
+        "Tệp {name} dùng bảng mã chữ tôi chưa đọc được. Đồng chí mở tệp bằng Excel hoặc Notepad, "
+        "lưu lại với bảng mã UTF-8 (trong Excel: “CSV UTF-8”) rồi gửi lại giúp tôi."
+    ),
+    "too_large": "Tệp {name} lớn quá (quá 10 MB), tôi chưa đọc được. Đồng chí gửi tệp nhỏ hơn giúp tôi.",
+}
 FILE_NOT_EXPECTED = "Tôi chưa dùng được tệp này. Đồng chí gõ câu hỏi bằng chữ giúp tôi."
 NOT_TEXT = "Hiện tôi chỉ đọc được tin nhắn chữ. Đồng chí gõ câu hỏi giúp tôi."
 APOLOGY = "Xin lỗi đồng chí, tôi vừa gặp trục trặc khi xử lý tin nhắn. Đồng chí thử lại sau ít phút giúp tôi."

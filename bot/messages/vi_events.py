@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.views import DeliveryReport, EventView
+from bot.text.labels import shorten
 from bot.text.when import WEEKDAYS
 
 HELP_CREATE = "/taosukien — tạo hội nghị, buổi sinh hoạt hoặc hạn nộp (tôi sẽ nhắc cả chi bộ)"
@@ -16,23 +17,52 @@ HELP_NOTICE = "/thongbao <nội dung> — gửi thông báo tới cả chi bộ"
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "console": "máy chủ"}
 OUTSIDE_WINDOW = "ngoài thời hạn nhắn tin Zalo"
 KIND_NAME = {"conference": "Hội nghị / sinh hoạt", "deadline": "Hạn nộp"}
-CREATE_USAGE = (
-    "Đồng chí gõ theo mẫu: /taosukien Tên | thời gian | địa điểm\n"
-    "Ví dụ: /taosukien Hội nghị quán triệt Nghị quyết Đại hội XIV | 08h00 13/4/2026 | Hội trường xã\n"
-    "Hạn nộp: /taosukien Nộp bài thu hoạch | 15/4/2026\n"
-    "Sinh hoạt định kỳ: /taosukien Sinh hoạt chi bộ | 19h30 ngày mùng 5 hằng tháng | Nhà văn hoá\n"
-    "Hoặc gõ /taosukien rồi trả lời từng câu."
-)
+
+
+def examples(today: date) -> tuple[str, str, str]:
+    """Dates to show in examples, always ahead of ``today`` (one copied is never "already past"): a meeting
+    with its hour, a deadline, a deadline with its hour."""
+    meeting, deadline, later = (today + timedelta(days=n) for n in (12, 14, 19))
+    return f"08h00 {_dmy(meeting)}", _dmy(deadline), f"11h00 {_dmy(later)}"
+
+
+def _dmy(day: date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def create_usage(today: date) -> str:
+    meeting, deadline, _ = examples(today)
+    return (
+        "Đồng chí gõ theo mẫu: /taosukien Tên | thời gian | địa điểm\n"
+        f"Ví dụ: /taosukien Hội nghị quán triệt Nghị quyết Đại hội XIV | {meeting} | Hội trường xã\n"
+        f"Hạn nộp: /taosukien Nộp bài thu hoạch | {deadline}\n"
+        "Sinh hoạt định kỳ: /taosukien Sinh hoạt chi bộ | 19h30 ngày mùng 5 hằng tháng | Nhà văn hoá\n"
+        "Hoặc gõ /taosukien rồi trả lời từng câu."
+    )
+
+
 ASK_KIND = "Đồng chí muốn tạo việc gì?"
 KIND_CONFERENCE = "Hội nghị, sinh hoạt chi bộ"
 KIND_ESSAY = "Hạn nộp bài thu hoạch"
 KIND_REPORT = "Hạn nộp báo cáo"
 ASK_TITLE = "Tên sự kiện là gì? Ví dụ: Hội nghị quán triệt Nghị quyết Đại hội XIV của Đảng."
-ASK_TIME = "Thời gian? Ví dụ: 08h00 13/4/2026, hoặc 19h30 ngày mùng 5 hằng tháng."
-ASK_DEADLINE = "Hạn chót ngày nào? Ví dụ: 15/4/2026, hoặc 11h00 20/3/2026."
+
+
+def ask_time(today: date) -> str:
+    return f"Thời gian? Ví dụ: {examples(today)[0]}, hoặc 19h30 ngày mùng 5 hằng tháng."
+
+
+def ask_deadline(today: date) -> str:
+    _, deadline, later = examples(today)
+    return f"Hạn chót ngày nào? Ví dụ: {deadline}, hoặc {later}."
+
+
+def time_again(problem: str, today: date) -> str:
+    return f"{problem}\nĐồng chí gõ lại thời gian giúp tôi, ví dụ: {examples(today)[0]}."
+
+
 ASK_PLACE = "Địa điểm hoặc điểm cầu? (gõ “không” nếu chưa có)"
-TIME_AGAIN = "{problem}\nĐồng chí gõ lại thời gian giúp tôi, ví dụ: 08h00 13/4/2026."
-NEEDS_TIME = "Hội nghị cần có giờ bắt đầu. Đồng chí gõ cả giờ và ngày, ví dụ: 08h00 13/4/2026."
+NEEDS_TIME = "Hội nghị cần có giờ bắt đầu. Đồng chí gõ cả giờ và ngày họp, giờ trước, ngày sau."
 IN_THE_PAST = "Thời gian này đã qua. Đồng chí kiểm tra lại ngày giúp tôi."
 CONFIRM = "Xác nhận"
 FIX = "Sửa lại"
@@ -187,7 +217,7 @@ def notice_preview(text: str, n: int, unit: str) -> str:
 
 
 def delivery(report: DeliveryReport, text: str) -> str:
-    snippet = text if len(text) <= 60 else text[:57] + "..."
+    snippet = shorten(text, 60)
     lines = [
         f"Kết quả gửi thông báo “{snippet}”:",
         f"• Đã nhận: {report.sent}/{report.total}"
@@ -222,19 +252,31 @@ def outside_zalo_window(n: int) -> str:
 
 
 def answers(title: str, result: dict[str, list[tuple[str, str | None]]], deadline: bool) -> str:
-    def names(rows: list[tuple[str, str | None]]) -> str:
-        return ", ".join(f"{n} ({r})" if r else n for n, r in rows) or "—"
+    """Who answered what, as a secretary reads a roll: "Tham dự (1/3 đồng chí): Nguyễn Thị Lan."."""
+
+    def line(label: str, rows: list[tuple[str, str | None]], count: str) -> str:
+        if not rows:
+            return f"• {label}: không có."
+        names = "; ".join(f"{n} (lý do: {r})" if r else n for n, r in rows)
+        return f"• {label} ({count} đồng chí): {names}."
 
     total = sum(len(v) for v in result.values())
     if deadline:
-        return (
-            f"{title}\n• Đã nộp: {len(result['submitted'])}/{total}: {names(result['submitted'])}\n"
-            f"• Chưa nộp: {len(result['none']) + len(result['attend']) + len(result['absent'])}"
+        missing = len(result["none"]) + len(result["attend"]) + len(result["absent"])
+        return "\n".join(
+            [
+                title,
+                line("Đã nộp", result["submitted"], f"{len(result['submitted'])}/{total}"),
+                f"• Chưa nộp: {missing} đồng chí.",
+            ]
         )
-    return (
-        f"{title}\n• Tham dự: {len(result['attend'])}/{total}: {names(result['attend'])}\n"
-        f"• Vắng: {len(result['absent'])}: {names(result['absent'])}\n"
-        f"• Chưa trả lời: {len(result['none'])}: {names(result['none'])}"
+    return "\n".join(
+        [
+            title,
+            line("Tham dự", result["attend"], f"{len(result['attend'])}/{total}"),
+            line("Vắng", result["absent"], str(len(result["absent"]))),
+            line("Chưa trả lời", result["none"], str(len(result["none"]))),
+        ]
     )
 
 

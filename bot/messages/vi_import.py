@@ -65,3 +65,11 @@ def pdf_notes(pages: int, running: Sequence[str], page_numbers: int, without_tex
         listed = ", ".join(str(p) for p in without_text[:10]) + (" …" if len(without_text) > 10 else "")
         notes.append(f"Trang {listed} không có lớp chữ (ảnh quét), tôi chưa đọc được; {pages} trang tất cả.")
     return notes
+
+
+# An admin's booklet that would leave the content with errors: refused, the running content kept.
+RELOAD_REFUSED = (
+    "Chưa đưa tài liệu vào nội dung: nội dung mới sẽ có {count} lỗi, nên bot vẫn trả lời từ nội dung cũ "
+    "và thư mục nội dung được giữ nguyên. Các lỗi:"
+)
+RELOAD_MORE = "… và {count} lỗi nữa (xem đủ bằng lệnh chibo content check trên máy chủ)."

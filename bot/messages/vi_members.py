@@ -150,7 +150,7 @@ def roster_empty(problems: Sequence[str]) -> str:
 
 
 def roster_preview(rows: Sequence[RosterRow], problems: Sequence[str], unit: str) -> str:
-    names = ", ".join(r.full_name for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+    names = ", ".join(r.full_name for r in rows[:10]) + (f" và {len(rows) - 10} người nữa" if len(rows) > 10 else "")
     lines = [f"Đọc được {len(rows)} người cho {unit}: {names}"]
     if problems:
         lines.append(f"Có {len(problems)} dòng chưa đọc được:")
@@ -165,5 +165,7 @@ def roster_done(made: Sequence[tuple[MemberView, InviteView]], total: int) -> st
         f"Đã tạo {len(made)} mã mời riêng." + (f" {skipped} người đã có trong danh sách, bỏ qua." if skipped else "")
     ]
     lines += [f"{m.full_name}: {i.code}" for m, i in made[:50]]
+    if len(made) > 50:
+        lines.append(f"… và {len(made) - 50} người nữa (đủ trong tệp đính kèm).")
     lines.append("Tệp đính kèm có đủ mã và đường liên kết để gửi từng người. Xem ai chưa tham gia bằng /thanhvien.")
     return "\n".join(lines)

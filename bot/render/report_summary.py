@@ -11,6 +11,7 @@ import io
 from zoneinfo import ZoneInfo
 
 from bot.figures import Attendance, ConferenceLine, ReportFigures, UnitFigures, pick_conference, share
+from bot.text.cells import xlsx_cell
 
 MAX_BARS = 40
 MAX_ROWS_IN_CHAT = 40
@@ -251,7 +252,6 @@ def _ratio(n: int, total: int) -> float | None:
 
 def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -267,16 +267,14 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
             )
         cells = []
         for name in head:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = bold
-            cells.append(cell)
+            cells.append(xlsx_cell(ws, name, font=bold))
         ws.append(cells)
         return ws
 
     def put(ws: object, values: list[object], head: tuple[str, ...]) -> None:
         row = []
         for name, value in zip(head, values, strict=False):
-            cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
+            cell = xlsx_cell(ws, value)  # a string stays text, never a formula (bot/text/cells.py)
             if name.startswith("Tỷ lệ"):
                 cell.number_format = "0%"
             row.append(cell)

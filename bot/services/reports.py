@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
@@ -22,6 +23,7 @@ from bot.services.quizzes import QuizService
 from bot.services.texts import MissingKind
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Exemption, Member, Outbox, QuestionLog, Unit
+from bot.text.cells import xlsx_row
 
 
 @dataclass
@@ -329,11 +331,15 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    def _put(sheet: Any, values: list[Any]) -> None:
+        sheet.append(xlsx_row(sheet, values))  # text stays text: never a formula (bot/text/cells.py)
+
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = "Tổng hợp"
-    summary.append(
+    _put(
+        summary,
         [
             "Chi bộ",
             "Số đảng viên",
@@ -346,13 +352,14 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
             "Đã nộp",
             "Phải nộp",
             "Tỷ lệ nộp",
-        ]
+        ],
     )
     for cell in report.cells:
         done, due = sum(q.completed for q in cell.quizzes), sum(q.total for q in cell.quizzes)
         att, inv = sum(len(c.attend) for c in cell.conferences), sum(c.total for c in cell.conferences)
         sub, tot = sum(len(d.submitted) for d in cell.deadlines), sum(d.total for d in cell.deadlines)
-        summary.append(
+        _put(
+            summary,
             [
                 cell.name,
                 cell.members,
@@ -365,10 +372,11 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
                 sub,
                 tot,
                 _ratio(sub, tot),
-            ]
+            ],
         )
     t = report.totals()
-    summary.append(
+    _put(
+        summary,
         [
             "Tổng cộng",
             t["members"],
@@ -381,13 +389,14 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
             t["handed_in"],
             t["to_hand_in"],
             _ratio(t["handed_in"], t["to_hand_in"]),
-        ]
+        ],
     )
     quizzes = book.create_sheet("Kiểm tra")
-    quizzes.append(["Chi bộ", "Bài kiểm tra", "Đã làm", "Số đảng viên", "Tỷ lệ", "Đạt", "Điểm TB (%)", "Chưa làm"])
+    _put(quizzes, ["Chi bộ", "Bài kiểm tra", "Đã làm", "Số đảng viên", "Tỷ lệ", "Đạt", "Điểm TB (%)", "Chưa làm"])
     for cell in report.cells:
         for q in cell.quizzes:
-            quizzes.append(
+            _put(
+                quizzes,
                 [
                     cell.name,
                     q.title,
@@ -397,10 +406,11 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
                     q.passed,
                     round(q.average, 1) if q.average is not None else None,
                     ", ".join(q.missing),
-                ]
+                ],
             )
     conferences = book.create_sheet("Hội nghị")
-    conferences.append(
+    _put(
+        conferences,
         [
             "Chi bộ",
             "Hội nghị",
@@ -411,11 +421,12 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
             "Tỷ lệ tham dự",
             "Vắng (lý do)",
             "Chưa trả lời (tên)",
-        ]
+        ],
     )
     for cell in report.cells:
         for c in cell.conferences:
-            conferences.append(
+            _put(
+                conferences,
                 [
                     cell.name,
                     c.title,
@@ -426,13 +437,14 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
                     _ratio(len(c.attend), c.total),
                     ", ".join(f"{n} ({r})" if r else n for n, r in c.absent),
                     ", ".join(c.no_answer),
-                ]
+                ],
             )
     essays = book.create_sheet("Bài thu hoạch")
-    essays.append(["Chi bộ", "Hạn nộp", "Ngày", "Đã nộp", "Số đảng viên", "Tỷ lệ", "Chưa nộp"])
+    _put(essays, ["Chi bộ", "Hạn nộp", "Ngày", "Đã nộp", "Số đảng viên", "Tỷ lệ", "Chưa nộp"])
     for cell in report.cells:
         for d in cell.deadlines:
-            essays.append(
+            _put(
+                essays,
                 [
                     cell.name,
                     d.title,
@@ -441,13 +453,13 @@ def as_xlsx(report: Report, zone: ZoneInfo) -> bytes:
                     d.total,
                     _ratio(len(d.submitted), d.total),
                     ", ".join(d.missing),
-                ]
+                ],
             )
     former = book.create_sheet("Đã rời chi bộ")
-    former.append(["Chi bộ", "Đảng viên và kết quả đã có"])
+    _put(former, ["Chi bộ", "Đảng viên và kết quả đã có"])
     for cell in report.cells:
         for line in cell.former:
-            former.append([cell.name, line])
+            _put(former, [cell.name, line])
     for sheet in book.worksheets:
         for head in sheet[1]:
             head.font = Font(bold=True)

@@ -145,17 +145,23 @@ def parse_when(text: str, *, today: date, now: time | None = None, require_time:
             ahead = 7
         day = today + timedelta(days=ahead)
     else:
-        raise WhenError("no_date", "Tôi chưa thấy ngày. Đồng chí ghi ngày trước tháng, ví dụ 13/4/2026.")
+        raise WhenError("no_date", f"Tôi chưa thấy ngày. Đồng chí ghi ngày trước tháng, ví dụ {_example(today)}.")
     if require_time and clock is None:
         raise WhenError("no_hour", "Đồng chí ghi rõ giờ giúp tôi, ví dụ 8h00 hoặc 14h30.")
     return When(day, clock)
+
+
+def _example(today: date) -> str:
+    """A date to show as an example: two weeks ahead, so one copied is never already past."""
+    day = today + timedelta(days=14)
+    return f"{day.day}/{day.month}/{day.year}"
 
 
 def _date_of(m: re.Match[str], today: date) -> date:
     day, month = int(m["d"]), int(m["m"])
     year_text = m["y"]
     if month < 1 or month > 12:
-        raise WhenError("bad_date", f"Không có tháng {month}. Đồng chí ghi ngày trước tháng, ví dụ 13/4/2026.")
+        raise WhenError("bad_date", f"Không có tháng {month}. Đồng chí ghi ngày trước tháng, ví dụ {_example(today)}.")
     if year_text is None:
         year = today.year
         if _valid(year, month, day) and date(year, month, day) < today:
@@ -165,7 +171,7 @@ def _date_of(m: re.Match[str], today: date) -> date:
     elif len(year_text) == 4:
         year = int(year_text)
     else:
-        raise WhenError("bad_date", f"Năm “{year_text}” không đúng; đồng chí ghi đủ bốn chữ số, ví dụ 2026.")
+        raise WhenError("bad_date", f"Năm “{year_text}” không đúng; đồng chí ghi đủ bốn chữ số, ví dụ {today.year}.")
     if not 2000 <= year <= 2100:
         raise WhenError("bad_date", f"Năm {year} không hợp lý.")
     if not _valid(year, month, day):

@@ -12,6 +12,7 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.warnings import PTBUserWarning
 
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply, split_text
+from bot.text.labels import shorten
 
 CHANNEL = "telegram"
 # ``send`` calls these two methods through ``do_api_request`` on purpose (see there); PTB would suggest its
@@ -86,7 +87,7 @@ def _markup(reply: Reply) -> dict[str, Any] | None:
     """The inline keyboard as the Bot API's JSON: one button per row."""
     if not reply.buttons:
         return None
-    return {"inline_keyboard": [[{"text": b.label[:120], "callback_data": b.data}] for b in reply.buttons]}
+    return {"inline_keyboard": [[{"text": shorten(b.label, 120), "callback_data": b.data}] for b in reply.buttons]}
 
 
 def _html_parts(reply: Reply) -> list[str]:

@@ -29,6 +29,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.tolerant import TolerantBot
 from bot.channels.turns import Turns
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply
+from bot.logs import quiet_libraries
 from bot.messages import vi
 from scheduler.service import TICK_SECONDS, job_kwargs
 
@@ -49,6 +50,7 @@ def build_application(
     token = app.settings.telegram_token
     if token is None:
         raise ValueError("CHIBO_TELEGRAM_TOKEN is not set")
+    quiet_libraries()  # PTB logs every call's text at DEBUG (bot/logs.py)
     url = base_url or app.settings.telegram_base_url
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -83,7 +83,14 @@ class TolerantBot(ExtBot[Any]):
         try:
             return Update.de_json(repaired(raw), self)
         except Exception as exc:
-            log.warning("update %s could not be read and is skipped: %r (%s)", raw.get("update_id"), raw, exc)
+            # Only the update's shape: its text and sender stay out of the logs.
+            shape = {k: sorted(v) if isinstance(v, dict) else type(v).__name__ for k, v in raw.items()}
+            log.warning(
+                "update %s could not be read and is skipped: %s (%s)",
+                raw.get("update_id"),
+                shape,
+                exc.__class__.__name__,
+            )
             return Update(update_id=int(raw["update_id"]))
 
 
