@@ -17,6 +17,7 @@ import typer
 from bot.cli.common import settings_or_exit as _settings
 
 if TYPE_CHECKING:
+    from bot.knowledge.content import Content, Problem
     from bot.knowledge.search import SearchResult
 
 app = typer.Typer(help="chibo — trợ lý học tập nghị quyết cho chi bộ.", no_args_is_help=True, add_completion=False)
@@ -138,6 +139,12 @@ def _as_text(result: SearchResult) -> str:
 @content_app.command("check")
 def content_check(
     directory: Annotated[Optional[Path], typer.Argument(help="Thư mục nội dung.")] = None,  # noqa: UP045
+    db: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--db", help="Cơ sở dữ liệu để đối chiếu mã tổ chức ('scope'); mặc định CHIBO_DATABASE_URL nếu đã đặt."
+        ),
+    ] = None,
 ) -> None:
     """Kiểm tra toàn bộ nội dung; in mọi lỗi kèm tệp, mã mục và dòng."""
     from bot.knowledge.content import load_content
@@ -148,6 +155,12 @@ def content_check(
     content = load_content(folder)
     quizzes, quiz_problems = load_quizzes(folder)
     content.problems.extend(quiz_problems)
+    url = db
+    if url is None:
+        settings = _settings()
+        url = settings.database_url if "database_url" in settings.model_fields_set else None
+    if url is not None:
+        content.problems.extend(_scope_problems(content, url))
     for problem in content.problems:
         typer.echo(str(problem))
     errors = content.errors
@@ -161,6 +174,31 @@ def content_check(
     typer.echo(vi.CONTENT_OK.format(qa=qa, terms=len(content.entries) - qa))
     if quizzes:
         typer.echo(f"Bài kiểm tra: {len(quizzes)} bài, {sum(len(q.questions) for q in quizzes)} câu.")
+
+
+def _scope_problems(content: Content, url: str) -> list[Problem]:
+    """A warning per scope no unit of the database carries: that content answers nobody as their own."""
+    from bot.clock import SystemClock
+    from bot.knowledge.content import Problem
+    from bot.services.org import OrgService
+    from bot.services.policy import Actor
+    from bot.storage.db import Database, make_engine
+
+    try:
+        engine = make_engine(url)
+        codes = OrgService(Database(engine), SystemClock()).unit_codes(Actor.system())
+    except Exception as exc:  # a database not reachable or not set up: say so, and check the rest
+        typer.echo(f"Không đối chiếu được mã tổ chức với cơ sở dữ liệu ({exc.__class__.__name__}).", err=True)
+        return []
+    first: dict[str, tuple[str, str]] = {}
+    for entry in content.entries:
+        if entry.scope is not None and entry.scope not in codes:
+            first.setdefault(entry.scope, (entry.file, entry.organisation or ""))
+    return [
+        Problem(file, 0, f"chưa đơn vị nào mang mã tổ chức '{scope}' ({name}): nội dung này được trả lời như của "
+                f"tổ chức khác, với mọi người; đặt mã bằng: chibo unit code <mã số đơn vị> {scope}", None, "warning")
+        for scope, (file, name) in sorted(first.items())
+    ]  # fmt: skip
 
 
 @content_app.command("import")

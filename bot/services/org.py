@@ -177,8 +177,9 @@ class OrgService:
         ensure_can(actor, "content_scope")
         chain = [int(x) for x in actor.unit_path.strip("/").split("/") if x]
         with self._db.connection() as c:
-            codes = dict(c.execute(select(Unit.id, Unit.code).where(Unit.id.in_(chain), Unit.code.is_not(None))).all())
-        return tuple(codes[u] for u in reversed(chain) if codes.get(u))
+            rows = c.execute(select(Unit.id, Unit.code).where(Unit.id.in_(chain), Unit.code.is_not(None))).all()
+        codes: dict[int, str] = {unit_id: code for unit_id, code in rows if code}
+        return tuple(codes[u] for u in reversed(chain) if u in codes)
 
     def units(self, actor: Actor) -> list[UnitView]:
         """The units the actor can see: all for the system, the subtree for an admin, the own cell otherwise."""
