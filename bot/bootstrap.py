@@ -77,7 +77,7 @@ class App:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
-        booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content))
+        booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content), self.org)
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         reports = ReportsFeature(self.reports, self.settings.zone, self.figures, self.drafts)
         return DialogueCore(

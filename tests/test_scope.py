@@ -298,3 +298,64 @@ def test_the_command_line_sets_codes_and_checks_scopes(tmp_path: Path, content: 
     write(content, "qa/hong.yaml", PLAN_A.replace("scope: phuong-viet-hung", "scope: Phường Việt Hưng"))
     broken = run("content", "check", str(content))
     assert broken.returncode == 1 and "'scope' phải là mã tổ chức" in broken.stdout
+
+
+BOOKLET = "\n".join(
+    [
+        "TÀI LIỆU HỎI - ĐÁP THỬ",
+        "Câu 1: Phong trào thi đua Dân vận khéo được phát động ở đâu?",
+        "Trả lời: Ở mọi chi bộ của phường.",
+        "Câu 2: Ai phụ trách tủ sách pháp luật của khu phố?",
+        "Trả lời: Chi hội phụ nữ khu phố.",
+        "Câu 3: Nhà văn hoá khu phố mở cửa giờ nào?",
+        "Trả lời: Từ 7 giờ đến 21 giờ hằng ngày.",
+    ]
+).encode()
+
+
+def test_an_admin_imports_a_booklet_for_their_own_organisation_in_chat(tmp_path: Path, engine: Engine) -> None:
+    import shutil
+
+    from bot.dialogue.contract import Attachment
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "data" / "content", content)
+    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'b.db'}", content_dir=content)
+    app = build_app(settings, clock=FixedClock(T0), engine=engine)
+    system = Actor.system()
+    vh = app.org.add_unit(system, "Đảng bộ phường Việt Hưng", "committee", code="phuong-viet-hung")
+    other = app.org.add_unit(system, "Đảng bộ xã Thanh Miện", "committee")
+    app.org.redeem(app.org.create_invite(system, vh.id, "admin").code, "telegram", "adm", "Lê Văn Quản")
+    for parent, user in ((vh.id, "a"), (other.id, "b")):
+        cell = app.org.add_unit(system, f"Chi bộ {user}", "cell", parent)
+        app.org.redeem(app.org.create_invite(system, cell.id, "member").code, "telegram", user, "Nguyễn Văn An")
+    core = app.core()
+    upload = IncomingMessage("telegram", "adm", "adm", attachment=Attachment("hoi-dap.txt", BOOKLET))
+    (ask,) = core.handle(upload).replies
+    assert "chỉ cho Đảng bộ phường Việt Hưng" in ask.text
+    assert [b.data for b in ask.buttons] == ["bk:ok", "bk:own", "bk:no"]
+    (done,) = say(core, "adm", button="bk:own")
+    assert done.text.startswith("Đã đưa vào nội dung")
+    (mine,) = say(core, "a", "nha van hoa khu pho mo cua may gio")
+    assert mine.text.startswith("Theo Tài liệu của Đảng bộ phường Việt Hưng: Từ 7 giờ đến 21 giờ hằng ngày.")
+    assert vi.NOT_IN_YOUR_PLAN not in mine.text
+    (theirs,) = say(core, "b", "nha van hoa khu pho mo cua may gio")
+    assert theirs.text.startswith("Theo Tài liệu của Đảng bộ phường Việt Hưng:") and vi.NOT_IN_YOUR_PLAN in theirs.text
+    written = (content / "qa" / "nhap-hoi-dap.yaml").read_text(encoding="utf-8")
+    assert "scope: phuong-viet-hung" in written and "organisation: Đảng bộ phường Việt Hưng" in written
+
+
+def test_the_command_line_imports_a_booklet_with_a_scope(tmp_path: Path) -> None:
+    (tmp_path / "hoi-dap.txt").write_bytes(BOOKLET)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", "content", "import", "hoi-dap.txt", "--kind", "qa", *args],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)  # fmt: skip
+
+    done = run("--scope", "phuong-viet-hung", "--organisation", "Đảng ủy phường Việt Hưng", "--out", "qa/a.yaml")
+    assert done.returncode == 0, done.stderr
+    loaded = load_content(tmp_path)
+    assert loaded.problems == [] and {e.scope for e in loaded.entries} == {"phuong-viet-hung"}
+    assert {e.organisation for e in loaded.entries} == {"Đảng ủy phường Việt Hưng"}
+    assert run("--scope", "Việt Hưng", "--organisation", "x").returncode == 1
+    assert run("--scope", "phuong-viet-hung").returncode == 1  # the organisation's name goes with its code

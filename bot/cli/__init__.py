@@ -208,14 +208,30 @@ def content_import(
     source: Annotated[Optional[str], typer.Option("--source", help="Tên tài liệu ghi ở dòng Nguồn.")] = None,  # noqa: UP045
     out: Annotated[Optional[Path], typer.Option("--out", help="Tệp YAML ghi ra; bỏ trống: in ra màn hình.")] = None,  # noqa: UP045
     prefix: Annotated[str, typer.Option("--prefix", help="Tiền tố cho mã mục, ví dụ hd14.")] = "",
+    scope: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--scope", help="Mã tổ chức khi tài liệu là của một tổ chức (kế hoạch của một đảng bộ)."),
+    ] = None,
+    organisation: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--organisation", help='Tên tổ chức đó, ví dụ "Đảng ủy phường Việt Hưng" (cần khi có --scope).'),
+    ] = None,
 ) -> None:
     """Chuyển tài liệu hỏi - đáp / thuật ngữ thành nội dung; báo những dòng chưa đọc được."""
     from bot.documents import read_structure
+    from bot.knowledge.content import valid_scope
     from bot.knowledge.importer import check_output, import_booklet
 
     if kind not in ("qa", "glossary"):
         typer.echo("--kind phải là qa hoặc glossary.", err=True)
         raise typer.Exit(1)
+    if scope is not None and not valid_scope(scope):
+        typer.echo("--scope: mã tổ chức chỉ gồm chữ thường không dấu, số và '-' (2-40 ký tự).", err=True)
+        raise typer.Exit(1)
+    if (scope is None) != (organisation is None or not organisation.strip()):
+        typer.echo("--scope và --organisation đi cùng nhau: mã tổ chức và tên tổ chức.", err=True)
+        raise typer.Exit(1)
+    scoped = (scope, " ".join(organisation.split())) if scope is not None and organisation else None
     reading = _read_or_exit(file, read_structure)
     lines = reading.lines
     title = next((ln.text for ln in lines if len(ln.text) > 10), file.stem)
@@ -240,10 +256,10 @@ def content_import(
         typer.echo("Không nhận ra mục nào; kiểm tra lại loại tài liệu (--kind).", err=True)
         raise typer.Exit(1)
     if out is None:
-        typer.echo(result.yaml())
+        typer.echo(result.yaml(scoped))
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(result.yaml(), encoding="utf-8")
+        out.write_text(result.yaml(scoped), encoding="utf-8")
         typer.echo(f"Đã ghi {out}.", err=True)
 
 

@@ -181,6 +181,18 @@ class OrgService:
         codes: dict[int, str] = {unit_id: code for unit_id, code in rows if code}
         return tuple(codes[u] for u in reversed(chain) if u in codes)
 
+    def own_scope(self, actor: Actor) -> tuple[str, str] | None:
+        """(code, name) of the nearest unit of the actor's chain that carries a code: what content the actor
+        imports for their own organisation is scoped to."""
+        if actor.unit_id is None:
+            return None
+        ensure_can(actor, "content_scope")
+        chain = [int(x) for x in actor.unit_path.strip("/").split("/") if x]
+        with self._db.connection() as c:
+            rows = c.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(chain), Unit.code.is_not(None)))
+            named = {unit_id: (code, name) for unit_id, code, name in rows if code}
+        return next((named[u] for u in reversed(chain) if u in named), None)
+
     def units(self, actor: Actor) -> list[UnitView]:
         """The units the actor can see: all for the system, the subtree for an admin, the own cell otherwise."""
         with self._db.session() as s:
