@@ -18,6 +18,7 @@ from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
 from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
+from bot.dialogue.records import RecordsFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.knowledge.base import Knowledge, load_knowledge
 from bot.messages.member_texts import VietnameseTexts
@@ -28,6 +29,7 @@ from bot.services.org import OrgService
 from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
+from bot.services.records import RecordsService
 from bot.services.relay import FileRelay
 from bot.services.report_drafts import ReportDrafts
 from bot.services.report_figures import FiguresService
@@ -55,6 +57,7 @@ class App:
     reports: ReportService = field(init=False)
     figures: FiguresService = field(init=False)
     drafts: ReportDrafts = field(init=False)
+    records: RecordsService = field(init=False)
 
     relay: FileRelay = field(init=False)
 
@@ -65,6 +68,7 @@ class App:
         titles = lambda: {q.id: q.title for q in self.knowledge.quizzes}  # noqa: E731
         self.figures = FiguresService(self.db, self.clock, self.events._occurrence, titles)
         self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone, render_draft)
+        self.records = RecordsService(self.db, self.clock, self.settings.zone, self.events, self.quizzes, self.reports)
 
     @property
     def dialect(self) -> str:
@@ -80,6 +84,7 @@ class App:
         booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content), self.org)
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         reports = ReportsFeature(self.reports, self.settings.zone, self.figures, self.drafts)
+        records = RecordsFeature(self.records, self.settings.zone)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -94,6 +99,7 @@ class App:
                 events.feature(),
                 quizzes.feature(),
                 reports.feature(),
+                records.feature(),
             ),
         )
 

@@ -65,6 +65,7 @@ ANYWHERE: dict[str, set[str]] = {
     "import_booklet": {"admin"},
     "list_unit_codes": {"admin"},
     "content_scope": {"member", "secretary", "admin"},
+    "own_records": {"member", "secretary", "admin"},
 }
 
 CASES = [

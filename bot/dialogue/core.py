@@ -216,9 +216,13 @@ class DialogueCore:
         for hook in self._questions:
             if (outcome := hook(ctx, question)) is not None:
                 return outcome
+        return Outcome([self.answer_from_content(ctx, question)[0]])
+
+    def answer_from_content(self, ctx: Context, question: str) -> tuple[Reply, bool]:
+        """The study materials' reply for this asker, and whether it answers (rather than refuses)."""
         reach = self.reach(ctx)
-        scoped, log_id = self.qa.ask_as(question, msg.channel, reach)
-        return Outcome([self._card(scoped, log_id, reach)])
+        scoped, log_id = self.qa.ask_as(question, ctx.msg.channel, reach)
+        return self._card(scoped, log_id, reach), scoped.answered
 
     def reach(self, ctx: Context) -> Reach:
         """Whose content is the asker's own: national, and their organisation chain's (a guest: none)."""

@@ -54,6 +54,8 @@ Action = Literal[
     # the content shared by the whole installation, and which of it is for whom
     "import_booklet",
     "content_scope",
+    # a member's own schedule and duties, asked in chat
+    "own_records",
 ]
 
 Scope = Literal["managed", "own_or_managed", "anywhere"]
@@ -99,6 +101,7 @@ RULES: dict[Action, Rule] = {
     "import_booklet": Rule(ADMINS, "anywhere"),
     # which organisations' content answers the asker: the codes of their own unit and the units above it
     "content_scope": Rule(EVERYONE, "anywhere"),
+    "own_records": Rule(EVERYONE, "anywhere"),  # their own answers, quizzes, events they are invited to
 }
 
 
