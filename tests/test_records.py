@@ -166,3 +166,11 @@ def test_someone_who_has_not_joined_is_told_how_to_join(core: DialogueCore) -> N
         assert reply.text == vr.NOT_JOINED
     (plan,) = say(core, "guest", "Hạn nộp bài thu hoạch là ngày nào?")  # a general question: the plan, labelled
     assert plan.text.startswith("Theo Kế hoạch của Đảng ủy phường Việt Hưng:") and "/thamgia" in plan.text
+
+
+def test_in_a_group_names_and_ones_own_results_stay_private(app: App, core: DialogueCore) -> None:
+    group = IncomingMessage("telegram", "s", "-100", text="ai chưa nộp bài thu hoạch", private=False, addressed=True)
+    (reply,) = core.handle(group).replies
+    assert reply.text == vi.PRIVATE_ONLY
+    mine = IncomingMessage("telegram", "m", "-100", text="tôi đã làm bài kiểm tra chưa", private=False)
+    assert core.handle(mine).replies[0].text == vi.PRIVATE_ONLY

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Context, Feature
+from bot.messages import vi
 from bot.messages import vi_records as vr
 from bot.services.events import occurrence_key
 from bot.services.policy import Actor, Denied
@@ -42,6 +43,8 @@ class RecordsFeature:
         actor = ctx.actor
         if actor is None:
             return Outcome([Reply(vr.NOT_JOINED)]) if ask.personal else None
+        if not ctx.msg.private and (ask.for_secretary or ask.topic in ("essay", "quiz")) and ask.personal:
+            return Outcome([Reply(vi.PRIVATE_ONLY)])  # names and one's own results are not for the group
         if ask.for_secretary:
             return self._for_secretary(ask, actor)
         if ask.topic == "quiz":
