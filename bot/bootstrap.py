@@ -19,6 +19,7 @@ from bot.dialogue.events import EventsFeature
 from bot.dialogue.members import MembersFeature
 from bot.dialogue.plans import PlansFeature
 from bot.dialogue.quizzes import QuizzesFeature
+from bot.dialogue.records import RecordsFeature
 from bot.dialogue.reports import ReportsFeature
 from bot.dialogue.rollcall import RollCallFeature
 from bot.knowledge.base import Knowledge, load_knowledge
@@ -31,6 +32,7 @@ from bot.services.org import OrgService
 from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
+from bot.services.records import RecordsService
 from bot.services.relay import FileRelay
 from bot.services.report_drafts import ReportDrafts
 from bot.services.report_figures import FiguresService
@@ -60,6 +62,7 @@ class App:
     figures: FiguresService = field(init=False)
     drafts: ReportDrafts = field(init=False)
     attendance: AttendanceService = field(init=False)
+    records: RecordsService = field(init=False)
 
     relay: FileRelay = field(init=False)
     zalo_oa: ZaloOAState = field(init=False)  # the Official Account's tokens and followers' windows
@@ -74,6 +77,7 @@ class App:
         self.figures = FiguresService(self.db, self.clock, self.events._occurrence, titles)
         self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone, render_draft)
         self.attendance = AttendanceService(self.db, self.clock, self.events)
+        self.records = RecordsService(self.db, self.clock, self.settings.zone, self.events, self.quizzes, self.reports)
 
     @property
     def dialect(self) -> str:
@@ -86,10 +90,11 @@ class App:
         members = MembersFeature(self.org, self.settings.zone)
         events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
-        booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content))
+        booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content), self.org)
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
         reports = ReportsFeature(self.reports, self.settings.zone, self.figures, self.drafts)
         roll_call = RollCallFeature(self.attendance, self.events, self.figures, self.clock, self.settings.zone)
+        records = RecordsFeature(self.records, self.settings.zone)
         return DialogueCore(
             self.qa,
             self.conversations,
@@ -105,6 +110,7 @@ class App:
                 quizzes.feature(),
                 reports.feature(),
                 roll_call.feature(),
+                records.feature(),
             ),
         )
 

@@ -37,6 +37,7 @@ WHERE: dict[str, dict[str, str]] = {
     # action:            member,               secretary,            admin (of the committee)
     "add_unit": {"member": "-", "secretary": "-", "admin": "own cell, sibling cell, committee"},
     "view_unit": {"member": "own cell", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
+    "set_unit_code": {"member": "-", "secretary": "-", "admin": "own cell, sibling cell, committee"},
     "list_members": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
     "view_member": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
     "import_roster": {"member": "-", "secretary": "own cell", "admin": "own cell, sibling cell, committee"},
@@ -65,6 +66,9 @@ ANYWHERE: dict[str, set[str]] = {
     "unanswered_report": {"admin"},
     "import_booklet": {"admin"},
     "check_in": {"member", "secretary", "admin"},  # themselves, at an event whose audience they are in
+    "list_unit_codes": {"admin"},
+    "content_scope": {"member", "secretary", "admin"},
+    "own_records": {"member", "secretary", "admin"},
 }
 
 CASES = [

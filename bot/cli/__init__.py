@@ -19,7 +19,7 @@ from bot.cli.common import settings_or_exit as _settings
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.config import Settings
-    from bot.knowledge.content import Content
+    from bot.knowledge.content import Content, Problem
     from bot.knowledge.search import SearchResult
 
 app = typer.Typer(help="chibo — trợ lý học tập nghị quyết cho chi bộ.", no_args_is_help=True, add_completion=False)
@@ -148,6 +148,12 @@ def _as_text(result: SearchResult) -> str:
 @content_app.command("check")
 def content_check(
     directory: Annotated[Optional[Path], typer.Argument(help="Thư mục nội dung.")] = None,  # noqa: UP045
+    db: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--db", help="Cơ sở dữ liệu để đối chiếu mã tổ chức ('scope'); mặc định CHIBO_DATABASE_URL nếu đã đặt."
+        ),
+    ] = None,
 ) -> None:
     """Kiểm tra toàn bộ nội dung; in mọi lỗi kèm tệp, mã mục và dòng."""
     from bot.knowledge.content import load_content
@@ -158,6 +164,12 @@ def content_check(
     content = load_content(folder)
     quizzes, quiz_problems = load_quizzes(folder)
     content.problems.extend(quiz_problems)
+    url = db
+    if url is None:
+        settings = _settings()
+        url = settings.database_url if "database_url" in settings.model_fields_set else None
+    if url is not None:
+        content.problems.extend(_scope_problems(content, url))
     if _print_problems(content):
         raise typer.Exit(1)
     qa = sum(e.kind == "qa" for e in content.entries)
@@ -201,6 +213,31 @@ def _build_app(settings: Settings) -> App:
         raise typer.Exit(1) from None
 
 
+def _scope_problems(content: Content, url: str) -> list[Problem]:
+    """A warning per scope no unit of the database carries: that content answers nobody as their own."""
+    from bot.clock import SystemClock
+    from bot.knowledge.content import Problem
+    from bot.services.org import OrgService
+    from bot.services.policy import Actor
+    from bot.storage.db import Database, make_engine
+
+    try:
+        engine = make_engine(url)
+        codes = OrgService(Database(engine), SystemClock()).unit_codes(Actor.system())
+    except Exception as exc:  # a database not reachable or not set up: say so, and check the rest
+        typer.echo(f"Không đối chiếu được mã tổ chức với cơ sở dữ liệu ({exc.__class__.__name__}).", err=True)
+        return []
+    first: dict[str, tuple[str, str]] = {}
+    for entry in content.entries:
+        if entry.scope is not None and entry.scope not in codes:
+            first.setdefault(entry.scope, (entry.file, entry.organisation or ""))
+    return [
+        Problem(file, 0, f"chưa đơn vị nào mang mã tổ chức '{scope}' ({name}): nội dung này được trả lời như của "
+                f"tổ chức khác, với mọi người; đặt mã bằng: chibo unit code <mã số đơn vị> {scope}", None, "warning")
+        for scope, (file, name) in sorted(first.items())
+    ]  # fmt: skip
+
+
 @content_app.command("import")
 def content_import(
     file: Annotated[Path, typer.Argument(help="Tài liệu hỏi - đáp hoặc thuật ngữ: .docx, .pdf, .txt, .md.")],
@@ -208,14 +245,30 @@ def content_import(
     source: Annotated[Optional[str], typer.Option("--source", help="Tên tài liệu ghi ở dòng Nguồn.")] = None,  # noqa: UP045
     out: Annotated[Optional[Path], typer.Option("--out", help="Tệp YAML ghi ra; bỏ trống: in ra màn hình.")] = None,  # noqa: UP045
     prefix: Annotated[str, typer.Option("--prefix", help="Tiền tố cho mã mục, ví dụ hd14.")] = "",
+    scope: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--scope", help="Mã tổ chức khi tài liệu là của một tổ chức (kế hoạch của một đảng bộ)."),
+    ] = None,
+    organisation: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--organisation", help='Tên tổ chức đó, ví dụ "Đảng ủy phường Việt Hưng" (cần khi có --scope).'),
+    ] = None,
 ) -> None:
     """Chuyển tài liệu hỏi - đáp / thuật ngữ thành nội dung; báo những dòng chưa đọc được."""
     from bot.documents import read_structure
+    from bot.knowledge.content import valid_scope
     from bot.knowledge.importer import check_output, import_booklet
 
     if kind not in ("qa", "glossary"):
         typer.echo("--kind phải là qa hoặc glossary.", err=True)
         raise typer.Exit(1)
+    if scope is not None and not valid_scope(scope):
+        typer.echo("--scope: mã tổ chức chỉ gồm chữ thường không dấu, số và '-' (2-40 ký tự).", err=True)
+        raise typer.Exit(1)
+    if (scope is None) != (organisation is None or not organisation.strip()):
+        typer.echo("--scope và --organisation đi cùng nhau: mã tổ chức và tên tổ chức.", err=True)
+        raise typer.Exit(1)
+    scoped = (scope, " ".join(organisation.split())) if scope is not None and organisation else None
     reading = _read_or_exit(file, read_structure)
     lines = reading.lines
     title = next((ln.text for ln in lines if len(ln.text) > 10), file.stem)
@@ -240,10 +293,10 @@ def content_import(
         typer.echo("Không nhận ra mục nào; kiểm tra lại loại tài liệu (--kind).", err=True)
         raise typer.Exit(1)
     if out is None:
-        typer.echo(result.yaml())
+        typer.echo(result.yaml(scoped))
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(result.yaml(), encoding="utf-8")
+        out.write_text(result.yaml(scoped), encoding="utf-8")
         typer.echo(f"Đã ghi {out}.", err=True)
 
 

@@ -44,6 +44,10 @@ def unit_add(
     name: Annotated[str, typer.Argument(help='Tên đơn vị, ví dụ "Chi bộ khu phố 3".')],
     kind: Annotated[str, typer.Option("--kind", help="dangbo (đảng bộ) hoặc chibo (chi bộ).")] = "chibo",
     parent: Annotated[Optional[int], typer.Option("--parent", help="Mã đơn vị cấp trên.")] = None,  # noqa: UP045
+    code: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--code", help="Mã tổ chức mà tài liệu ghi ở 'scope', ví dụ dang-uy-phuong-viet-hung."),
+    ] = None,
 ) -> None:
     """Thêm một đảng bộ hoặc chi bộ."""
     from bot.services.org import OrgError
@@ -53,10 +57,27 @@ def unit_add(
         raise _fail("--kind phải là dangbo hoặc chibo.")
     org, _ = _org()
     try:
-        unit = org.add_unit(Actor.system(), name, KINDS[kind.lower()], parent)  # type: ignore[arg-type]
+        unit = org.add_unit(Actor.system(), name, KINDS[kind.lower()], parent, code=code)  # type: ignore[arg-type]
     except OrgError as exc:
         raise _fail(_org_message(exc)) from None
-    typer.echo(f"Đã thêm đơn vị {unit.id}: {unit.name}")
+    typer.echo(f"Đã thêm đơn vị {unit.id}: {unit.name}" + (f" (mã tổ chức {unit.code})" if unit.code else ""))
+
+
+@unit_app.command("code")
+def unit_code(
+    unit: Annotated[int, typer.Argument(help="Mã số đơn vị (xem chibo unit list).")],
+    code: Annotated[str, typer.Argument(help="Mã tổ chức; '-' để bỏ mã.")],
+) -> None:
+    """Đặt (hoặc bỏ) mã tổ chức của một đơn vị: tài liệu ghi 'scope' bằng mã này là của đơn vị đó."""
+    from bot.services.org import OrgError
+    from bot.services.policy import Actor
+
+    org, _ = _org()
+    try:
+        view = org.set_code(Actor.system(), unit, None if code == "-" else code)
+    except OrgError as exc:
+        raise _fail(_org_message(exc)) from None
+    typer.echo(f"Đã đặt mã tổ chức {view.code} cho {view.name}." if view.code else f"Đã bỏ mã của {view.name}.")
 
 
 @unit_app.command("list")

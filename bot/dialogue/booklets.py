@@ -17,6 +17,7 @@ from bot.knowledge.base import ContentError
 from bot.knowledge.importer import ImportResult, check_output, import_booklet, slug
 from bot.messages import vi_import
 from bot.services.content import ContentService
+from bot.services.org import OrgService
 from bot.services.policy import can
 from bot.text.labels import shorten
 
@@ -26,13 +27,15 @@ MAX_STATE_CHARS = 400_000
 
 KIND_NAME = {"qa": "câu hỏi - đáp", "glossary": "thuật ngữ"}
 CONFIRM = "Đưa vào nội dung"
+CONFIRM_ALL = "Cho cả hệ thống"
+CONFIRM_OWN = "Chỉ cho {unit}"
 CANCEL = "Thôi"
 CANCELLED = "Đã huỷ, nội dung không thay đổi."
 DONE = "Yêu cầu này đã được xử lý."
 TOO_LARGE = "Tài liệu quá dài để nhận qua trò chuyện; đồng chí nhờ quản trị máy chủ dùng lệnh chibo content import."
 
 
-def preview(result: ImportResult, filename: str) -> str:
+def preview(result: ImportResult, filename: str, own: tuple[str, str] | None = None) -> str:
     lines = [f"Tệp {filename}: tôi nhận ra {len(result.entries)} {KIND_NAME[result.kind]}."]
     first = result.entries[:3]
     title = "question" if result.kind == "qa" else "term"
@@ -41,7 +44,13 @@ def preview(result: ImportResult, filename: str) -> str:
         lines.append(f"• … và {len(result.entries) - 3} mục nữa.")
     lines += result.summary(limit=5)[1:]  # by part, numbering, what was left out: the same as the command line
     lines.append(f"Nguồn sẽ ghi: {result.source}")
-    lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
+    if own is None:
+        lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
+    else:
+        lines.append(
+            f"Tài liệu này dùng cho cả hệ thống (tài liệu của Trung ương), hay chỉ cho {own[1]} và các chi bộ "
+            f"trực thuộc (kế hoạch của đảng bộ, mã tổ chức {own[0]})?"
+        )
     return "\n".join(lines)
 
 
@@ -58,8 +67,9 @@ def reload_refused(exc: ContentError) -> str:
 
 
 class BookletsFeature:
-    def __init__(self, content: ContentService) -> None:
+    def __init__(self, content: ContentService, org: OrgService | None = None) -> None:
         self.content = content
+        self.org = org
 
     def feature(self) -> Feature:
         return Feature(buttons={bt.BOOKLET.prefix: self.button}, attachment=self.booklet_file)
@@ -88,22 +98,37 @@ class BookletsFeature:
         if check_output(best):
             return Outcome([Reply("Tài liệu đọc được nhưng có mục chưa hợp lệ; đồng chí kiểm tra lại tệp.")])
         text = best.yaml()
-        if len(text) > MAX_STATE_CHARS:
+        # The admin's own organisation, when it carries a code: the booklet may be for it alone (its plan).
+        own = self.org.own_scope(ctx.actor) if self.org is not None else None
+        scoped = best.yaml(own) if own is not None else None
+        if len(text) + len(scoped or "") > MAX_STATE_CHARS:
             return Outcome([Reply(TOO_LARGE)])
-        ctx.state["booklet"] = {"kind": best.kind, "name": prefix, "yaml": text}
-        buttons = (Button(CONFIRM, bt.BOOKLET.pack("ok")), Button(CANCEL, bt.BOOKLET.pack("no")))
-        return Outcome([Reply(preview(best, attachment.filename), buttons)])
+        ctx.state["booklet"] = {"kind": best.kind, "name": prefix, "yaml": text, "scoped": scoped}
+        buttons: tuple[Button, ...]
+        if own is None:
+            buttons = (Button(CONFIRM, bt.BOOKLET.pack("ok")), Button(CANCEL, bt.BOOKLET.pack("no")))
+        else:
+            buttons = (
+                Button(CONFIRM_ALL, bt.BOOKLET.pack("ok")),
+                Button(CONFIRM_OWN.format(unit=own[1]), bt.BOOKLET.pack("own")),
+                Button(CANCEL, bt.BOOKLET.pack("no")),
+            )
+        return Outcome([Reply(preview(best, attachment.filename, own), buttons)])
 
     def button(self, ctx: Context, data: str) -> Outcome:
         pending: dict[str, Any] | None = ctx.state.pop("booklet", None)
-        if bt.BOOKLET.unpack(data) != ("ok",):
+        choice = bt.BOOKLET.unpack(data)
+        if choice not in (("ok",), ("own",)):
             return Outcome([Reply(CANCELLED)])
         if not pending:
             return Outcome([Reply(DONE)])
         if ctx.actor is None or not can(ctx.actor, "import_booklet"):
             return Outcome([Reply(CANCELLED)])
+        text = pending.get("scoped") if choice == ("own",) else pending["yaml"]
+        if not text:
+            return Outcome([Reply(DONE)])
         try:
-            name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], pending["yaml"])
+            name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], text)
         except ContentError as exc:
             return Outcome([Reply(reload_refused(exc))])
         return Outcome([Reply(f"Đã đưa vào nội dung ({name}). Bot đang trả lời từ {total} mục.")])

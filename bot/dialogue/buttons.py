@@ -136,7 +136,7 @@ ERASE_DROP = ButtonKind("e:no")
 ROSTER = ButtonKind("ro", Choice("yes", "no"))
 
 # -- content, plans, quizzes, reports ---------------------------------------------------------------------------
-BOOKLET = ButtonKind("bk", Choice("ok", "no"))
+BOOKLET = ButtonKind("bk", Choice("ok", "own", "no"))  # for everyone, for the admin's organisation, cancel
 PLAN_TOGGLE = ButtonKind("pl:t", Int(0, 99))
 PLAN_CREATE = ButtonKind("pl:ok")
 PLAN_DROP = ButtonKind("pl:no")

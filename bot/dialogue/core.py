@@ -14,7 +14,8 @@ from typing import Any
 from bot.dialogue import buttons
 from bot.dialogue.contract import Button, IncomingMessage, Outcome, Reply
 from bot.knowledge.content import Entry
-from bot.knowledge.search import SUGGEST_THRESHOLD, SearchIndex, SearchResult
+from bot.knowledge.scope import GUEST, Reach, Scoped
+from bot.knowledge.search import SUGGEST_THRESHOLD, SearchIndex
 from bot.messages import vi
 from bot.services.org import OrgService
 from bot.services.policy import Actor, Denied, may_use
@@ -70,6 +71,9 @@ class Feature:
     # A file sent in a private chat; returns None for a file that is not its kind, so the next feature looks.
     attachment: Callable[[Context, str], Outcome | None] | None = None
     intercept: Callable[[Context, str], Outcome | None] | None = None  # plain text, before it is a question
+    # A question (typed, or after /hoi) before the content answers it: the asker's own records; None to let
+    # the content answer.
+    question: Callable[[Context, str], Outcome | None] | None = None
     # Deep links ("/start <payload>", a Telegram t.me link): payload prefix → handler of the whole payload.
     # The longest claimed prefix wins; "" claims every payload no other feature claims.
     deep_links: dict[str, Handler] = field(default_factory=dict)
@@ -148,6 +152,7 @@ class DialogueCore:
         self._flows: dict[str, Handler] = {}
         self._attachments: list[Callable[[Context, str], Outcome | None]] = []
         self._intercepts: list[Callable[[Context, str], Outcome | None]] = []
+        self._questions: list[Callable[[Context, str], Outcome | None]] = []
         for feature in (Feature(COMMANDS), *features):
             self.commands.extend(feature.commands)
             for command in feature.commands:
@@ -167,6 +172,8 @@ class DialogueCore:
                 self._attachments.append(feature.attachment)
             if feature.intercept is not None:
                 self._intercepts.append(feature.intercept)
+            if feature.question is not None:
+                self._questions.append(feature.question)
 
     @property
     def index(self) -> SearchIndex:
@@ -251,30 +258,52 @@ class DialogueCore:
         question = question[:MAX_QUESTION_CHARS]
         if not question.strip():
             return Outcome([Reply(vi.EMPTY)])
-        result, log_id = self.qa.ask(question, msg.channel)
-        return Outcome([self._card(result, log_id)])
+        ctx = Context(self, msg)
+        for hook in self._questions:
+            if (outcome := hook(ctx, question)) is not None:
+                return outcome
+        return Outcome([self.answer_from_content(ctx, question)[0]])
 
-    def _card(self, result: SearchResult, log_id: int) -> Reply:
+    def answer_from_content(self, ctx: Context, question: str) -> tuple[Reply, bool]:
+        """The study materials' reply for this asker, and whether it answers (rather than refuses)."""
+        reach = self.reach(ctx)
+        scoped, log_id = self.qa.ask_as(question, ctx.msg.channel, reach)
+        return self._card(scoped, log_id, reach), scoped.answered
+
+    def reach(self, ctx: Context) -> Reach:
+        """Whose content is the asker's own: national, and their organisation chain's (a guest: none)."""
+        actor = ctx.actor
+        if actor is None or self.org is None:
+            return GUEST
+        return Reach(self.org.reach(actor))
+
+    def _card(self, scoped: Scoped, log_id: int, reach: Reach) -> Reply:
+        result = scoped.result
         if result.answered and result.best is not None:
             related = [h.entry for h in result.hits[1:] if h.score >= SUGGEST_THRESHOLD][:3]
-            return self._answer_card(result.best.entry, log_id, related)
+            return self._answer_card(result.best.entry, log_id, related, reach)
         if result.reason == "chatter":
             return Reply(vi.chatter(result.normalized))
         if result.reason == "empty":
             return Reply(vi.EMPTY)
-        suggestions = [h.entry for h in result.suggestions]
+        suggestions = [h.entry for h in scoped.suggestions]
+        foreign = [not reach.owns(e) for e in suggestions]
         return Reply(
-            vi.refusal(suggestions, ambiguous=result.reason == "ambiguous"),
-            buttons=tuple(Button(vi.suggestion_label(e), entry_button_data(e)) for e in suggestions),
+            vi.refusal(suggestions, ambiguous=result.reason == "ambiguous", foreign=foreign),
+            buttons=tuple(
+                Button(vi.suggestion_label(e, foreign=f), entry_button_data(e))
+                for e, f in zip(suggestions, foreign, strict=True)
+            ),
         )
 
-    def _answer_card(self, entry: Entry, log_id: int, related: list[Entry]) -> Reply:
-        choices = [Button(vi.suggestion_label(e), entry_button_data(e)) for e in related]
+    def _answer_card(self, entry: Entry, log_id: int, related: list[Entry], reach: Reach = GUEST) -> Reply:
+        choices = [Button(vi.suggestion_label(e, foreign=not reach.owns(e)), entry_button_data(e)) for e in related]
         choices += [
             Button(vi.USEFUL, buttons.FEEDBACK.pack(log_id, "u")),
             Button(vi.NOT_RIGHT, buttons.FEEDBACK.pack(log_id, "d")),
         ]
-        return Reply(vi.answer(entry), buttons=tuple(choices))
+        text = vi.answer(entry, foreign=not reach.owns(entry), joined=reach.joined)
+        return Reply(text, buttons=tuple(choices))
 
     # -- buttons -----------------------------------------------------------------------------------------
 
@@ -290,7 +319,7 @@ class DialogueCore:
             if entry is None:
                 return Outcome([Reply(vi.STALE_BUTTON)])
             log_id = self.qa.choose(entry, msg.channel)
-            return Outcome([self._answer_card(entry, log_id, [])])
+            return Outcome([self._answer_card(entry, log_id, [], self.reach(ctx))])
         if (feedback := buttons.FEEDBACK.unpack(data)) is not None:
             log_id, value = feedback
             if log_id not in ctx.state.get(ASKED, ()):
@@ -333,26 +362,35 @@ class DialogueCore:
             choices.append(Button(vi.NEXT_PAGE, buttons.TERM_PAGE.pack(page + 1)))
         return Reply(vi.TERM_LIST.format(page=page, pages=pages), buttons=tuple(choices), edit=edit)
 
-    def term(self, msg: IncomingMessage, word: str) -> Outcome:
+    def term(self, ctx: Context, word: str) -> Outcome:
+        msg = ctx.msg
         if not word:
             return Outcome([self._term_page(1)])
+        reach = self.reach(ctx)
         wanted = " ".join(fold(word).split())
         matches = [e for e in self.terms() if any(wanted in " ".join(fold(k).split()) for k in e.keys)]
         if len(matches) == 1:
             log_id = self.qa.choose(matches[0], msg.channel)
-            return Outcome([self._answer_card(matches[0], log_id, [])])
+            return Outcome([self._answer_card(matches[0], log_id, [], reach)])
         if len(matches) > 1:
             return Outcome(
                 [
                     Reply(
                         vi.TERM_CHOOSE.format(count=len(matches), word=word),
-                        buttons=tuple(Button(e.title, entry_button_data(e)) for e in matches[:TERMS_PER_PAGE]),
+                        buttons=tuple(
+                            Button(
+                                vi.term_label(e, foreign=not reach.owns(e)),
+                                entry_button_data(e),
+                            )
+                            for e in matches[:TERMS_PER_PAGE]
+                        ),
                     )
                 ]
             )
-        result, log_id = self.qa.ask(f"{word} là gì", msg.channel)
+        scoped, log_id = self.qa.ask_as(f"{word} là gì", msg.channel, reach)
+        result = scoped.result
         if result.answered and result.best is not None and result.best.entry.kind == "term":
-            return Outcome([self._answer_card(result.best.entry, log_id, [])])
+            return Outcome([self._answer_card(result.best.entry, log_id, [], reach)])
         return Outcome([Reply(vi.TERM_NOT_FOUND.format(word=word))])
 
 
@@ -375,7 +413,7 @@ def _ask(ctx: Context, args: str) -> Outcome:
 
 
 def _term(ctx: Context, args: str) -> Outcome:
-    return ctx.core.term(ctx.msg, args)
+    return ctx.core.term(ctx, args)
 
 
 # Vietnamese commands first, then short aliases.

@@ -216,7 +216,17 @@ class MembersFeature:
 
     def units(self, ctx: Context, args: str) -> Outcome:
         assert ctx.actor is not None
-        return Outcome([Reply(vm.unit_list(self.org.units(ctx.actor)))])
+        words = args.split()
+        if not words:
+            return Outcome([Reply(vm.unit_list(self.org.units(ctx.actor)))])
+        if len(words) != 2 or not words[0].lstrip("#").isdigit():
+            return Outcome([Reply(vm.UNIT_CODE_USAGE)])
+        code = None if words[1] == "-" else words[1]
+        try:
+            unit = self.org.set_code(ctx.actor, int(words[0].lstrip("#")), code)
+        except OrgError as exc:
+            return Outcome([Reply(vm.org_error(exc.reason, **exc.details))])
+        return Outcome([Reply(vm.unit_code_set(unit))])
 
     def export(self, ctx: Context, args: str) -> Outcome:
         actor = ctx.actor

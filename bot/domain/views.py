@@ -19,6 +19,7 @@ class UnitView:
     kind: str
     parent_id: int | None
     depth: int
+    code: str | None = None  # the organisation code content files name in ``scope``
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 
 Loading never stops at the first problem: every file is read and every problem is reported with its file,
 entry id and line, so an author fixes them all in one pass.
+
+A file is for the whole installation (central booklets), or, with ``scope: <organisation code>`` and
+``organisation: <its name>`` at its top, for one organisation: that unit and every unit under it (a đảng
+bộ's plan). Units carry the code (``chibo unit add ... --code``).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +21,13 @@ import yaml
 
 Kind = Literal["qa", "term"]
 ID_RE = re.compile(r"^[a-z0-9-]+$")
+# An organisation's code: lower-case letters without diacritics, digits and "-", 2 to 40 characters.
+SCOPE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+SCOPE_KEYS = ("scope", "organisation")
+
+
+def valid_scope(code: str) -> bool:
+    return len(code) >= 2 and SCOPE_RE.match(code) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +44,8 @@ class Entry:
     tags: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    scope: str | None = None  # the organisation code the entry is for; None: the whole installation
+    organisation: str | None = None  # that organisation's name, e.g. "Đảng ủy phường Việt Hưng"
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -151,9 +164,13 @@ def _load_file(path: Path, rel: str, schema: _Schema, problems: list[Problem]) -
         problems.append(Problem(rel, 1, f"tệp phải là một bảng có 'source' và '{schema.list_key}'"))
         return []
     file_line = data.pop("__line__", 1)
-    for key in sorted(set(data) - {"source", schema.list_key}, key=str):
+    for key in sorted(set(data) - {"source", schema.list_key, *SCOPE_KEYS}, key=str):
         problems.append(Problem(rel, file_line, f"khóa không được phép ở đầu tệp: '{key}'"))
     source = _text(data.get("source"), rel, file_line, None, "source", problems)
+    before = len(problems)
+    scope = _scope(data, rel, file_line, problems)
+    if any(p.severity == "error" for p in problems[before:]):
+        return []  # a file whose scope cannot be read is for nobody rather than for everybody
     items = data.get(schema.list_key)
     if items is None:
         problems.append(Problem(rel, file_line, f"thiếu danh sách '{schema.list_key}'"))
@@ -165,8 +182,29 @@ def _load_file(path: Path, rel: str, schema: _Schema, problems: list[Problem]) -
     for item in items:
         entry = _load_entry(item, rel, file_line, schema, source, problems)
         if entry is not None:
-            entries.append(entry)
+            entries.append(entry if scope is None else replace(entry, scope=scope[0], organisation=scope[1]))
     return entries
+
+
+def _scope(data: dict[str, Any], rel: str, line: int, problems: list[Problem]) -> tuple[str, str] | None:
+    """(code, organisation name) of a scoped file; None for the whole installation or when malformed (an
+    error is then added)."""
+    raw, name = data.get("scope"), data.get("organisation")
+    if raw is None:
+        if name is not None:
+            problems.append(Problem(rel, line, "có 'organisation' nhưng thiếu 'scope' (mã tổ chức)"))
+        return None
+    if not isinstance(raw, str) or not valid_scope(raw.strip()):
+        problems.append(
+            Problem(
+                rel,
+                line,
+                f"'scope' phải là mã tổ chức gồm chữ thường không dấu, số và '-' (2-40 ký tự), không phải {raw!r}",
+            )
+        )
+        return None
+    organisation = _text(name, rel, line, None, "organisation", problems)
+    return None if organisation is None else (raw.strip(), organisation)
 
 
 def _load_entry(

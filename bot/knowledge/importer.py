@@ -74,9 +74,13 @@ class ImportResult:
     capitals: int = 0  # titles printed in capitals and written back in ordinary case
     notes: list[str] = field(default_factory=list)  # what the reader left out (running headers, page numbers)
 
-    def yaml(self) -> str:
+    def yaml(self, scope: tuple[str, str] | None = None) -> str:
+        """The content file; ``scope``: (organisation code, organisation name) when it is one organisation's."""
         key = "items" if self.kind == "qa" else "terms"
-        document = {"source": self.source, key: self.entries}
+        document: dict[str, object] = {"source": self.source}
+        if scope is not None:
+            document["scope"], document["organisation"] = scope
+        document[key] = self.entries
         return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)
 
     def summary(self, limit: int | None = None) -> list[str]:

@@ -24,25 +24,62 @@ CONTENT_OK = "Nội dung hợp lệ: {qa} câu hỏi - đáp, {terms} thuật ng
 CONTENT_WARNINGS = "Có {count} lưu ý (không chặn việc nạp nội dung)."
 
 
+# The kind of document a plan's source names first ("Kế hoạch ...", "Công văn ..."), for "Theo Kế hoạch của ...".
+DOCUMENT_KINDS = ("Kế hoạch", "Công văn", "Hướng dẫn", "Chương trình", "Thông báo", "Chỉ thị", "Quyết định")
+NOT_IN_YOUR_PLAN = "— kế hoạch của đảng bộ đồng chí chưa có nội dung này."
+GUEST_PLAN = (
+    "Đây là nội dung của {organisation}, chưa chắc đã là của đảng bộ đồng chí. Để được trả lời theo kế hoạch của "
+    "đảng bộ mình và nhận lời nhắc của chi bộ, đồng chí xin bí thư chi bộ mã mời rồi gõ /thamgia <mã mời>."
+)
+
+
 def source_line(entry: Entry) -> str:
     return f"Nguồn: {entry.source}" + (f", {entry.ref}" if entry.ref else "")
 
 
-def answer(entry: Entry) -> str:
-    """The answer first, then where it comes from."""
+def plan_of(entry: Entry) -> str:
+    """ "Kế hoạch của Đảng ủy phường Việt Hưng": the document an organisation's entry comes from."""
+    kind = next((k for k in DOCUMENT_KINDS if entry.source.startswith(k)), "Tài liệu")
+    return f"{kind} của {entry.organisation or entry.scope}"
+
+
+def answer(entry: Entry, *, foreign: bool = False, joined: bool = True) -> str:
+    """The answer first, then where it comes from. An organisation's entry names the organisation in its first
+    line; shown to someone of another organisation (``foreign``), it says it is not theirs."""
     body = f"{entry.title}: {entry.text}" if entry.kind == "term" else entry.text
+    if entry.scope is not None:
+        body = f"Theo {plan_of(entry)}{',' if entry.kind == 'term' else ':'} {body}"
+        if foreign and joined:
+            body = f"{body}\n{NOT_IN_YOUR_PLAN}"
+        elif foreign:
+            body = f"{body}\n\n{GUEST_PLAN.format(organisation=entry.organisation or entry.scope)}"
     return f"{body}\n\n{source_line(entry)}"
 
 
-def suggestion_label(entry: Entry) -> str:
-    return f"{entry.title} là gì?" if entry.kind == "term" else entry.title
+def suggestion_label(entry: Entry, *, foreign: bool = False) -> str:
+    """A suggested question; another organisation's is labelled with its name."""
+    label = f"{entry.title} là gì?" if entry.kind == "term" else entry.title
+    if foreign and entry.scope is not None:
+        label = f"{label} ({entry.organisation or entry.scope})"
+    return label
 
 
-def refusal(suggestions: Sequence[Entry], *, ambiguous: bool = False) -> str:
+def term_label(entry: Entry, *, foreign: bool = False) -> str:
+    """A term in a list; another organisation's is labelled with its name."""
+    if foreign and entry.scope is not None:
+        return f"{entry.title} ({entry.organisation or entry.scope})"
+    return entry.title
+
+
+def refusal(suggestions: Sequence[Entry], *, ambiguous: bool = False, foreign: Sequence[bool] = ()) -> str:
+    """``foreign``: per suggestion, whether it is another organisation's (labelled with its name)."""
     lines = [AMBIGUOUS if ambiguous else NOT_FOUND]
     if suggestions:
         lines.append(DID_YOU_MEAN)
-        lines.extend(f"{i}. {suggestion_label(e)}" for i, e in enumerate(suggestions, 1))
+        marks = list(foreign) + [False] * (len(suggestions) - len(foreign))
+        lines.extend(
+            f"{i}. {suggestion_label(e, foreign=f)}" for i, (e, f) in enumerate(zip(suggestions, marks, strict=True), 1)
+        )
     else:
         lines.append(NO_SUGGESTION)
     return "\n".join(lines)

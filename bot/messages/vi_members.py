@@ -23,7 +23,7 @@ HELP_LEAVE = "/roi — rời chi bộ trên hệ thống"
 HELP_INVITE = "/moi — tạo mã mời đảng viên vào chi bộ (gửi tệp danh sách .xlsx/.csv để mời cả chi bộ)"
 HELP_MEMBERS = "/thanhvien — danh sách đảng viên, ai đã tham gia, ai chưa"
 HELP_REMOVE = "/xoa <số> — đưa một đảng viên ra khỏi chi bộ (số lấy ở /thanhvien)"
-HELP_UNITS = "/donvi — các chi bộ, đảng bộ trực thuộc và mã số của chúng"
+HELP_UNITS = "/donvi — các chi bộ, đảng bộ trực thuộc và mã số của chúng; /donvi <số> <mã tổ chức> — đặt mã tổ chức"
 HELP_EXPORT = "/dulieu <số> — xuất toàn bộ dữ liệu đang lưu về một đảng viên"
 HELP_ERASE = "/xoadulieu <số> — xoá dữ liệu cá nhân của một đảng viên theo yêu cầu"
 
@@ -81,6 +81,9 @@ ORG_ERRORS = {
     "roster_needs_cell": "Danh sách đảng viên chỉ nhập cho một chi bộ, không nhập cho {unit}.",
     "unit_required": "Đồng chí gõ kèm mã đơn vị, ví dụ /thanhvien 5; mã xem bằng /donvi.",
     "not_a_member": "Đồng chí chưa tham gia chi bộ nào trên hệ thống.",
+    "bad_code": "Mã tổ chức “{code}” chưa dùng được: chỉ gồm chữ thường không dấu, số và dấu gạch ngang, "
+    "2-40 ký tự, ví dụ dang-uy-phuong-viet-hung.",
+    "code_taken": "Mã tổ chức “{code}” đã là mã của {unit}.",
 }
 
 
@@ -141,8 +144,27 @@ def member_list(members: Sequence[MemberView]) -> str:
 def unit_list(units: Sequence[UnitView]) -> str:
     kind = {"committee": "Đảng bộ", "cell": "Chi bộ"}
     lines = ["Các đơn vị (mã số — tên):"]
-    lines += [f"{'   ' * max(u.depth, 0)}{u.id} — {u.name} ({kind[u.kind].lower()})" for u in units]
+    lines += [
+        f"{'   ' * max(u.depth, 0)}{u.id} — {u.name} ({kind[u.kind].lower()}"
+        + (f", mã tổ chức {u.code})" if u.code else ")")
+        for u in units
+    ]
     return "\n".join(lines)
+
+
+UNIT_CODE_USAGE = (
+    "Đặt mã tổ chức cho một đơn vị (để kế hoạch của đơn vị đó trả lời đúng người): /donvi <mã số> <mã tổ chức>, "
+    "ví dụ /donvi 5 dang-uy-phuong-viet-hung; bỏ mã: /donvi 5 -."
+)
+
+
+def unit_code_set(unit: UnitView) -> str:
+    if unit.code:
+        return (
+            f"Đã đặt mã tổ chức “{unit.code}” cho {unit.name}. Tài liệu ghi scope: {unit.code} nay là của "
+            f"{unit.name} và các chi bộ trực thuộc."
+        )
+    return f"Đã bỏ mã tổ chức của {unit.name}."
 
 
 def roster_empty(problems: Sequence[str]) -> str:

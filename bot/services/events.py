@@ -426,15 +426,18 @@ class EventService:
 
     def upcoming(self, actor: Actor, limit: int = 10) -> list[EventView]:
         """The coming events the actor is in the audience of, soonest first."""
-        now = self._clock.now()
         with self._db.session() as s:
-            rows = s.execute(
-                self._visible(actor).where(
-                    Event.status == "active", or_(Event.starts_at > now, Event.recurrence.is_not(None))
-                )
-            ).all()
-            views = [self._view(e, u, now) for e, u in rows]
-        views = [v for v in views if v.starts_at > now]
+            return self.upcoming_in(s, actor, limit)
+
+    def upcoming_in(self, s: Session, actor: Actor, limit: int = 10) -> list[EventView]:
+        """``upcoming`` in the caller's session (a use case that reads more in the same transaction)."""
+        now = self._clock.now()
+        rows = s.execute(
+            self._visible(actor).where(
+                Event.status == "active", or_(Event.starts_at > now, Event.recurrence.is_not(None))
+            )
+        ).all()
+        views = [v for v in (self._view(e, u, now) for e, u in rows) if v.starts_at > now]
         return sorted(views, key=lambda v: v.starts_at)[:limit]
 
     def _view(self, event: Event, unit: Unit, now: datetime) -> EventView:

@@ -96,6 +96,7 @@ NOT_PERSONAL: dict[str, str] = {
     "question_log.feedback": "useful or wrong",
     "unit.name": "the name of a party organisation, not of a person",
     "unit.kind": "committee or cell",
+    "unit.code": "the code of a party organisation, naming whose content is whose",
     "unit.path": "ids of units",
     "member.role": "member, secretary or admin: kept so the figures in reports add up",
     "member.status": "a fixed word (active, left, erased…)",

@@ -28,6 +28,8 @@ Action = Literal[
     "add_root_unit",
     "add_unit",
     "view_unit",
+    "set_unit_code",
+    "list_unit_codes",
     "list_members",
     "view_member",
     "import_roster",
@@ -52,8 +54,11 @@ Action = Literal[
     "import_plan",
     "report",
     "unanswered_report",
-    # the content shared by the whole installation
+    # the content shared by the whole installation, and which of it is for whom
     "import_booklet",
+    "content_scope",
+    # a member's own schedule and duties, asked in chat
+    "own_records",
 ]
 
 Scope = Literal["managed", "own_or_managed", "anywhere"]
@@ -73,6 +78,8 @@ RULES: dict[Action, Rule] = {
     "add_root_unit": Rule(frozenset(), "anywhere"),
     "add_unit": Rule(ADMINS, "managed"),
     "view_unit": Rule(EVERYONE, "own_or_managed"),
+    "set_unit_code": Rule(ADMINS, "managed"),
+    "list_unit_codes": Rule(ADMINS, "anywhere"),
     "list_members": Rule(SECRETARIES, "managed"),
     "view_member": Rule(SECRETARIES, "managed"),
     "import_roster": Rule(SECRETARIES, "managed"),
@@ -98,6 +105,9 @@ RULES: dict[Action, Rule] = {
     "report": Rule(SECRETARIES, "managed"),
     "unanswered_report": Rule(ADMINS, "anywhere"),
     "import_booklet": Rule(ADMINS, "anywhere"),
+    # which organisations' content answers the asker: the codes of their own unit and the units above it
+    "content_scope": Rule(EVERYONE, "anywhere"),
+    "own_records": Rule(EVERYONE, "anywhere"),  # their own answers, quizzes, events they are invited to
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import insert, update
 
 from bot.clock import Clock
 from bot.knowledge.content import Entry
+from bot.knowledge.scope import Reach, Scoped, search_for
 from bot.knowledge.search import SearchIndex, SearchResult
 from bot.storage.db import Database
 from bot.storage.models import QuestionLog
@@ -35,6 +36,23 @@ class QAService:
             reason=result.reason,
         )
         return result, log_id
+
+    def ask_as(self, question: str, channel: str, reach: Reach) -> tuple[Scoped, int]:
+        """Answer for one asker: their own content (national and their organisation's chain) first, another
+        organisation's only as theirs (``bot.knowledge.scope``). Logged like ``ask``."""
+        scoped = search_for(self.index, question, reach)
+        result = scoped.result
+        best = result.best
+        log_id = self._log(
+            channel,
+            result.normalized,
+            best.entry.id if best else None,
+            best.score if best else 0.0,
+            answered=result.answered,
+            # answered from another organisation's plan: what the asker's own plan lacks
+            reason="foreign" if scoped.foreign and result.answered else result.reason,
+        )
+        return scoped, log_id
 
     def choose(self, entry: Entry, channel: str) -> int:
         """A member picked a suggested question: logged like an answered one, so feedback can attach."""

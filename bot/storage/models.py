@@ -92,6 +92,7 @@ class Unit(Base):
     """A party organisation: a committee (đảng bộ) or a cell (chi bộ), in a tree.
 
     ``path`` lists the ids from the root down to this unit ("/1/4/"), so a subtree is one prefix query.
+    ``code`` is the organisation code content files name in ``scope`` (a đảng bộ's plan is for its units).
     """
 
     __tablename__ = "unit"
@@ -102,6 +103,7 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     path: Mapped[str] = mapped_column(String(400), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    code: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)
 
 
 class Member(Base):
