@@ -97,6 +97,21 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+# The same on libyaml's parser when PyYAML was built with it: ten times quicker on a large booklet. Its error
+# messages are worded differently, so a file it rejects is parsed again by the pure-Python loader above and
+# the problem reported in that loader's words.
+_FastLineLoader: Any = _LineLoader
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLineLoader(yaml.CSafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            mapping = super().construct_mapping(node, deep=deep)
+            mapping["__line__"] = node.start_mark.line + 1
+            return mapping
+
+    _FastLineLoader = _CLineLoader
+
+
 def _yaml_files(folder: Path) -> Iterator[Path]:
     if folder.is_dir():
         yield from sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
@@ -138,7 +153,7 @@ def _load_file(path: Path, rel: str, schema: _Schema, problems: list[Problem]) -
         problems.append(Problem(rel, 0, "tệp không ở mã UTF-8"))
         return []
     try:
-        data = yaml.load(raw, Loader=_LineLoader)
+        data = _parse(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -167,6 +182,15 @@ def _load_file(path: Path, rel: str, schema: _Schema, problems: list[Problem]) -
         if entry is not None:
             entries.append(entry)
     return entries
+
+
+def _parse(raw: str) -> Any:
+    try:
+        return yaml.load(raw, Loader=_FastLineLoader)
+    except yaml.YAMLError:
+        if _FastLineLoader is _LineLoader:
+            raise
+    return yaml.load(raw, Loader=_LineLoader)  # raises the error in the words authors have always seen
 
 
 def _load_entry(
