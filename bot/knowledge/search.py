@@ -24,7 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -106,15 +106,27 @@ class _Key:
 
 @dataclass
 class _Doc:
+    """What scoring needs of one entry; built the first time the entry is scored (see ``SearchIndex._doc``)."""
+
     entry: Entry
     keys: list[_Key] = field(default_factory=list)
     key_marks: dict[str, set[str]] = field(default_factory=dict)
-    # The answer's words, and each with the marks it is written with (sets are quick to build in bulk).
-    body_words: set[str] = field(default_factory=set)
-    body_marks: set[tuple[str, str]] = field(default_factory=set)
+    # The answer's words, each with the marks it is written with.
+    body_marks: dict[str, set[str]] = field(default_factory=dict)
     key_pairs: set[tuple[str, str]] = field(default_factory=set)
     body_pairs: set[tuple[str, str]] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    """An entry as analysed at index build: its phrasings' tokens, its answer's, and the words of each."""
+
+    entry: Entry
+    keys: list[list[Token]]
+    body: list[Token]
+    key_words: set[str]
+    body_words: set[str]
 
 
 @dataclass
@@ -174,14 +186,6 @@ def _found(marks_by_fold: dict[str, set[str]], token: Token) -> bool:
     return any(marks_compatible(token.marks, m) for m in stored)
 
 
-def _found_in_body(doc: _Doc, token: Token) -> bool:
-    if token.fold not in doc.body_words:
-        return False
-    if not token.marks or (token.fold, token.marks) in doc.body_marks:
-        return True
-    return any(f == token.fold and marks_compatible(token.marks, m) for f, m in doc.body_marks)
-
-
 class SearchIndex:
     """An index over content entries. Build once; ``search`` is read-only and thread-safe."""
 
@@ -203,10 +207,6 @@ class SearchIndex:
 
     def _calibrate(self, quantile: float = QUANTILE) -> Decision:
         """The answer threshold, taken from near misses made of this content (see calibration.py)."""
-        sources = []
-        for doc in self._docs:
-            words = set(doc.key_marks) | doc.body_words
-            sources.append(Source(doc.entry.text, frozenset(w for w in words if self._df.get(w) == 1)))
 
         def rank(question: str, exclude: int, hidden: frozenset[str]) -> float | None:
             ranked = self._rank(question, exclude, hidden)
@@ -214,7 +214,7 @@ class SearchIndex:
                 return None
             return ranked[2][0].score
 
-        return calibrate(sources, rank, quantile)
+        return calibrate(_Sources(self), rank, quantile)
 
     def with_quantile(self, quantile: float) -> Decision:
         """The decision this content gives at another quantile (for choosing it on held-out content)."""
@@ -223,36 +223,33 @@ class SearchIndex:
     def _build(self) -> None:
         # First pass: every entry analysed; what the whole corpus holds (words with their marks, adjacent
         # pairs, document frequencies). Per-word work is done in bulk on sets, which is what keeps a large
-        # corpus quick to index.
-        docs: list[tuple[_Doc, list[list[Token]]]] = []
+        # corpus quick to index. What scoring needs of one entry is built when it is first scored.
+        analysed: list[_Analysed] = []
         word_marks: set[tuple[str, str]] = set()
-        self._pairs: set[tuple[str, str]] = set()
+        pairs: set[tuple[str, str]] = set()
         df: Counter[str] = Counter()
+        analyze = self.analyzer.analyze
+        definition = Token(lexicon.DEFINITION_INTENT)
         for entry in self.entries:
-            keys = [self.analyzer.analyze(k) for k in entry.keys]
+            keys = [analyze(k) for k in entry.keys]
             if entry.kind == "term":
-                keys = [[*k, Token(lexicon.DEFINITION_INTENT)] for k in keys]
-            body = self.analyzer.analyze(entry.text + " " + " ".join(entry.tags))
+                keys = [[*k, definition] for k in keys]
+            body = analyze(entry.text + " " + " ".join(entry.tags))
             folds = [t.fold for t in body]
-            doc = _Doc(
-                entry,
-                body_words=set(folds),
-                body_marks=set(zip(folds, [t.marks for t in body], strict=True)),
-                body_pairs=_fold_pairs(folds),
-                numbers={t.fold for t in body if t.number},
-            )
-            docs.append((doc, keys))
-            seen = set(doc.body_words)
-            self._pairs |= doc.body_pairs
-            word_marks |= doc.body_marks
+            body_words = set(folds)
+            pairs.update(_fold_pairs(folds))
+            word_marks.update(zip(folds, [t.marks for t in body], strict=True))
+            key_words: set[str] = set()
             for tokens in keys:
                 folds = [t.fold for t in tokens]
-                seen.update(folds)
-                self._pairs |= _fold_pairs(folds)
+                key_words.update(folds)
+                pairs.update(_fold_pairs(folds))
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
-            df.update(seen)
+            df.update(body_words | key_words)
+            analysed.append(_Analysed(entry, keys, body, key_words, body_words))
         for word in [w for w in df if w.startswith("@")]:
             del df[word]
+        self._pairs = pairs
         self._marks: dict[str, set[str]] = {}
         for word, marks in word_marks:
             if not word.startswith("@"):
@@ -267,37 +264,52 @@ class SearchIndex:
                 for variant in _deletions(word):
                     self._deletes.setdefault(variant, []).append(word)
 
-        # Second pass: the phrasings weighted (the weights need the corpus's frequencies), and the posting
-        # lists: per word, the entries holding it in a phrasing and those holding it in the answer only.
+        # The posting lists: per word, the entries holding it in a phrasing and those holding it in the
+        # answer only.
         vocab = {word: j for j, word in enumerate(df)}
         key_terms: list[int] = []
         key_docs: list[int] = []
         body_terms: list[int] = []
         body_docs: list[int] = []
-        self._docs: list[_Doc] = []
-        for i, (doc, keys) in enumerate(docs):
-            for tokens in keys:
-                weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
-                text = " ".join(t.fold for t in tokens if not is_intent(t))
-                words = frozenset(t.fold for t in tokens)
-                doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words))
-                doc.key_pairs |= _pairs(tokens)
-                for t in tokens:
-                    doc.key_marks.setdefault(t.fold, set()).add(t.marks)
-                    if t.number:
-                        doc.numbers.add(t.fold)
-            ids = [vocab[w] for w in doc.key_marks if w in vocab]
+        for i, a in enumerate(analysed):
+            ids = [vocab[w] for w in a.key_words if w in vocab]
             key_terms += ids
             key_docs += itertools.repeat(i, len(ids))
-            ids = [vocab[w] for w in doc.body_words - doc.key_marks.keys() if w in vocab]
+            ids = [vocab[w] for w in a.body_words - a.key_words if w in vocab]
             body_terms += ids
             body_docs += itertools.repeat(i, len(ids))
-            self._docs.append(doc)
         in_keys = _group(key_terms, key_docs, len(vocab))
         in_body = _group(body_terms, body_docs, len(vocab))
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
             word: (in_keys[j], in_body[j]) for word, j in vocab.items()
         }
+        self._analysed = analysed
+        self._docs: list[_Doc | None] = [None] * len(analysed)
+
+    def _doc(self, i: int) -> _Doc:
+        """What scoring needs of entry ``i``: its phrasings weighted (the weights need the corpus's
+        frequencies), its words with their marks, its adjacent pairs and numbers. Built once, on first use
+        (most entries of a large corpus are never scored); two threads may both build it, to the same value."""
+        doc = self._docs[i]
+        if doc is not None:
+            return doc
+        a = self._analysed[i]
+        folds = [t.fold for t in a.body]
+        doc = _Doc(a.entry, body_pairs=_fold_pairs(folds), numbers={t.fold for t in a.body if t.number})
+        for t in a.body:
+            doc.body_marks.setdefault(t.fold, set()).add(t.marks)
+        for tokens in a.keys:
+            weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
+            text = " ".join(t.fold for t in tokens if not is_intent(t))
+            words = frozenset(t.fold for t in tokens)
+            doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words))
+            doc.key_pairs |= _pairs(tokens)
+            for t in tokens:
+                doc.key_marks.setdefault(t.fold, set()).add(t.marks)
+                if t.number:
+                    doc.numbers.add(t.fold)
+        self._docs[i] = doc
+        return doc
 
     # -- weights -----------------------------------------------------------------------------------------
 
@@ -434,7 +446,7 @@ class SearchIndex:
         if isinstance(ranked, SearchResult):
             return ranked
         normalized, _, scored = ranked
-        hits = tuple(Hit(self._docs[s.doc].entry, round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
+        hits = tuple(Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
         if not hits or hits[0].score < self.decision.threshold:
             return SearchResult(query, normalized, False, "not_found", hits)
         if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
@@ -456,7 +468,7 @@ class SearchIndex:
             return SearchResult(query, normalized, False, "empty")
         if self.analyzer.is_chatter([q.token for q in qtokens]):
             return SearchResult(query, normalized, False, "chatter")
-        if not self._docs:
+        if not self.entries:
             return SearchResult(query, normalized, False, "not_found")
         prepared = _Query.of(qtokens)
         scored = [self._score(prepared, i) for i in self._candidates(qtokens) if i != exclude]
@@ -464,7 +476,7 @@ class SearchIndex:
         return normalized, prepared, [s for s in scored if s.closeness > 0]
 
     def _candidates(self, qtokens: Sequence[_QueryToken]) -> list[int]:
-        n = len(self._docs)
+        n = len(self.entries)
         if n <= RERANK_CANDIDATES:
             return list(range(n))
         # A question's lexical scores are one weighted count over the posting lists of its words.
@@ -493,7 +505,7 @@ class SearchIndex:
 
     def _score(self, query: _Query, i: int) -> _Scored:
         """The score of entry ``i`` for the question and its closeness (the score before the number check)."""
-        doc = self._docs[i]
+        doc = self._doc(i)
         matched = 0.0
         for q in query.tokens:
             t = q.token
@@ -502,7 +514,7 @@ class SearchIndex:
                     matched += q.weight
             elif _found(doc.key_marks, t):
                 matched += q.weight * q.credit
-            elif _found_in_body(doc, t):
+            elif _found(doc.body_marks, t):
                 matched += q.weight * q.credit * BODY_CREDIT
         coverage = matched / query.total if query.total else 0.0
 
@@ -531,6 +543,27 @@ class SearchIndex:
         closeness = min(score, 100.0)
         final = closeness * NUMBER_MISMATCH if query.numbers - doc.numbers else closeness
         return _Scored(i, final, closeness)
+
+
+class _Sources(Sequence[Source]):
+    """What the calibration needs of each entry, worked out only for the entries it samples."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._index.entries)
+
+    @overload
+    def __getitem__(self, i: int) -> Source: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Source]: ...
+    def __getitem__(self, i: int | slice) -> Source | Sequence[Source]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        a = self._index._analysed[i]
+        df = self._index._df
+        return Source(a.entry.text, frozenset(w for w in a.key_words | a.body_words if df.get(w) == 1))
 
 
 def _sorted_words(text: str) -> str:
