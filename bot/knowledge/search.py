@@ -125,6 +125,8 @@ class _Analysed:
     entry: Entry
     keys: list[list[Token]]
     body: list[Token]
+    body_folds: list[str]
+    body_marks: list[str]
     key_words: set[str]
     body_words: set[str]
 
@@ -149,12 +151,18 @@ class _Query:
     intents: set[str]
     sorted_text: str  # its words (intent markers left out) sorted, for the token-sort ratio
     pairs: set[tuple[str, str]]
+    # Per word, in order: (fold, marks, is an intent, credit in a phrasing, credit in an answer only).
+    matching: list[tuple[str, str, bool, float, float]]
 
     @classmethod
     def of(cls, qtokens: list[_QueryToken]) -> _Query:
         marks: dict[str, set[str]] = {}
         for q in qtokens:
             marks.setdefault(q.token.fold, set()).add(q.token.marks)
+        matching = []
+        for q in qtokens:
+            in_key = q.weight if q.intent else q.weight * q.credit
+            matching.append((q.token.fold, q.token.marks, q.intent, in_key, in_key * BODY_CREDIT))
         return cls(
             tokens=qtokens,
             total=sum(q.weight for q in qtokens),
@@ -163,6 +171,7 @@ class _Query:
             intents={q.token.fold for q in qtokens if q.intent},
             sorted_text=" ".join(sorted(q.token.fold for q in qtokens if not q.intent)),
             pairs=_pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number]),
+            matching=matching,
         )
 
 
@@ -235,10 +244,11 @@ class SearchIndex:
             if entry.kind == "term":
                 keys = [[*k, definition] for k in keys]
             body = analyze(entry.text + " " + " ".join(entry.tags))
-            folds = [t.fold for t in body]
-            body_words = set(folds)
-            pairs.update(_fold_pairs(folds))
-            word_marks.update(zip(folds, [t.marks for t in body], strict=True))
+            body_folds = [t.fold for t in body]
+            body_marks = [t.marks for t in body]
+            body_words = set(body_folds)
+            pairs.update(_fold_pairs(body_folds))
+            word_marks.update(zip(body_folds, body_marks, strict=True))
             key_words: set[str] = set()
             for tokens in keys:
                 folds = [t.fold for t in tokens]
@@ -246,7 +256,7 @@ class SearchIndex:
                 pairs.update(_fold_pairs(folds))
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
             df.update(body_words | key_words)
-            analysed.append(_Analysed(entry, keys, body, key_words, body_words))
+            analysed.append(_Analysed(entry, keys, body, body_folds, body_marks, key_words, body_words))
         for word in [w for w in df if w.startswith("@")]:
             del df[word]
         self._pairs = pairs
@@ -294,10 +304,15 @@ class SearchIndex:
         if doc is not None:
             return doc
         a = self._analysed[i]
-        folds = [t.fold for t in a.body]
-        doc = _Doc(a.entry, body_pairs=_fold_pairs(folds), numbers={t.fold for t in a.body if t.number})
-        for t in a.body:
-            doc.body_marks.setdefault(t.fold, set()).add(t.marks)
+        doc = _Doc(a.entry, body_pairs=_fold_pairs(a.body_folds), numbers={t.fold for t in a.body if t.number})
+        body_marks = doc.body_marks
+        for fold, marks in set(zip(a.body_folds, a.body_marks, strict=True)):
+            stored = body_marks.get(fold)
+            if stored is None:
+                body_marks[fold] = {marks}
+            else:
+                stored.add(marks)
+        key_marks = doc.key_marks
         for tokens in a.keys:
             weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
             text = " ".join(t.fold for t in tokens if not is_intent(t))
@@ -305,7 +320,11 @@ class SearchIndex:
             doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words))
             doc.key_pairs |= _pairs(tokens)
             for t in tokens:
-                doc.key_marks.setdefault(t.fold, set()).add(t.marks)
+                stored = key_marks.get(t.fold)
+                if stored is None:
+                    key_marks[t.fold] = {t.marks}
+                else:
+                    stored.add(t.marks)
                 if t.number:
                     doc.numbers.add(t.fold)
         self._docs[i] = doc
@@ -506,42 +525,51 @@ class SearchIndex:
     def _score(self, query: _Query, i: int) -> _Scored:
         """The score of entry ``i`` for the question and its closeness (the score before the number check)."""
         doc = self._doc(i)
+        key_marks = doc.key_marks
+        body_marks = doc.body_marks
         matched = 0.0
-        for q in query.tokens:
-            t = q.token
-            if q.intent:
-                if t.fold in doc.key_marks:
-                    matched += q.weight
-            elif _found(doc.key_marks, t):
-                matched += q.weight * q.credit
-            elif _found(doc.body_marks, t):
-                matched += q.weight * q.credit * BODY_CREDIT
+        # A word counts where it is found with compatible marks (``_found``, written out: this is the
+        # innermost loop of every question).
+        for fold, marks, intent, in_key, in_body in query.matching:
+            stored = key_marks.get(fold)
+            if intent:
+                if stored is not None:
+                    matched += in_key
+                continue
+            if stored is not None and (not marks or marks in stored or any(marks_compatible(marks, m) for m in stored)):
+                matched += in_key
+                continue
+            stored = body_marks.get(fold)
+            if stored is not None and (not marks or marks in stored or any(marks_compatible(marks, m) for m in stored)):
+                matched += in_body
         coverage = matched / query.total if query.total else 0.0
 
         focus = 0.0
         similarity = 0.0
+        typed = query.marks
         for key in doc.keys:
-            if not key.words.isdisjoint(query.marks):
-                got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query.marks, t))
+            if not key.words.isdisjoint(typed):
+                got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(typed, t))
                 focus = max(focus, got / key.total)
             # fuzz.token_sort_ratio is fuzz.ratio of the two texts with their words sorted.
             similarity = max(similarity, fuzz.ratio(query.sorted_text, key.text) / 100.0)
 
         if query.pairs:
-            phrase = sum(
-                1.0 if p in doc.key_pairs else BODY_CREDIT if p in doc.body_pairs else 0.0 for p in query.pairs
-            )
+            key_pairs = doc.key_pairs
+            body_pairs = doc.body_pairs
+            phrase = sum(1.0 if p in key_pairs else BODY_CREDIT if p in body_pairs else 0.0 for p in query.pairs)
             phrase /= len(query.pairs)
         else:
             phrase = coverage
 
         score = 100.0 * (W_COVERAGE * coverage + W_FOCUS * focus + W_PHRASE * phrase + W_SIMILARITY * similarity)
-        if lexicon.DEFINITION_INTENT in query.intents and doc.entry.kind == "term":
-            score += DEFINITION_BONUS
-        elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
-            score += PROCEDURE_BONUS
+        if query.intents:
+            if lexicon.DEFINITION_INTENT in query.intents and doc.entry.kind == "term":
+                score += DEFINITION_BONUS
+            elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
+                score += PROCEDURE_BONUS
         closeness = min(score, 100.0)
-        final = closeness * NUMBER_MISMATCH if query.numbers - doc.numbers else closeness
+        final = closeness * NUMBER_MISMATCH if query.numbers and query.numbers - doc.numbers else closeness
         return _Scored(i, final, closeness)
 
 
@@ -574,7 +602,8 @@ def _group(terms: list[int], docs: list[int], size: int) -> list[np.ndarray]:
     """Per term id, the documents listed with it, in the order listed."""
     term_ids = np.asarray(terms, dtype=np.int32)
     order = np.argsort(term_ids, kind="stable")
-    grouped = np.asarray(docs, dtype=np.int32)[order]
+    # Native-size integers: np.bincount would otherwise convert every posting list of every question.
+    grouped = np.asarray(docs, dtype=np.intp)[order]
     return np.split(grouped, np.cumsum(np.bincount(term_ids, minlength=size))[:-1])
 
 
