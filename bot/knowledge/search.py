@@ -24,7 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Literal, NamedTuple, overload
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -88,8 +88,7 @@ class SearchResult:
         return tuple(h for h in close if h.closeness >= SUGGEST_THRESHOLD)[:3]
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
+class _Scored(NamedTuple):  # a tuple: tens of thousands are made at index build
     doc: int
     score: float
     closeness: float
@@ -102,6 +101,7 @@ class _Key:
     total: float
     text: str  # its words sorted, for rapidfuzz's token-sort ratio without sorting them again per question
     words: frozenset[str]
+    parts: list[tuple[str, str, float]]  # (fold, marks, weight) of each token, for the focus
 
 
 @dataclass
@@ -109,13 +109,23 @@ class _Doc:
     """What scoring needs of one entry; built the first time the entry is scored (see ``SearchIndex._doc``)."""
 
     entry: Entry
+    body_words: set[str]
+    body_written: set[tuple[str, str]]  # the answer's words, each with the marks it is written with
     keys: list[_Key] = field(default_factory=list)
     key_marks: dict[str, set[str]] = field(default_factory=dict)
-    # The answer's words, each with the marks it is written with.
-    body_marks: dict[str, set[str]] = field(default_factory=dict)
     key_pairs: set[tuple[str, str]] = field(default_factory=set)
     body_pairs: set[tuple[str, str]] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
+    # The same by word, made the first time a word typed with marks is found in the answer written otherwise.
+    _body_marks: dict[str, set[str]] | None = None
+
+    def body_marks(self, fold: str) -> set[str]:
+        if self._body_marks is None:
+            by_fold: dict[str, set[str]] = {}
+            for f, m in self.body_written:
+                by_fold.setdefault(f, set()).add(m)
+            self._body_marks = by_fold
+        return self._body_marks[fold]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +135,10 @@ class _Analysed:
     entry: Entry
     keys: list[list[Token]]
     body: list[Token]
-    body_folds: list[str]
-    body_marks: list[str]
     key_words: set[str]
     body_words: set[str]
+    body_written: set[tuple[str, str]]  # (word, marks)
+    body_pairs: set[tuple[str, str]]
 
 
 @dataclass
@@ -245,10 +255,11 @@ class SearchIndex:
                 keys = [[*k, definition] for k in keys]
             body = analyze(entry.text + " " + " ".join(entry.tags))
             body_folds = [t.fold for t in body]
-            body_marks = [t.marks for t in body]
             body_words = set(body_folds)
-            pairs.update(_fold_pairs(body_folds))
-            word_marks.update(zip(body_folds, body_marks, strict=True))
+            body_pairs = _fold_pairs(body_folds)
+            pairs |= body_pairs
+            body_written = set(zip(body_folds, [t.marks for t in body], strict=True))
+            word_marks |= body_written
             key_words: set[str] = set()
             for tokens in keys:
                 folds = [t.fold for t in tokens]
@@ -256,7 +267,7 @@ class SearchIndex:
                 pairs.update(_fold_pairs(folds))
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
             df.update(body_words | key_words)
-            analysed.append(_Analysed(entry, keys, body, body_folds, body_marks, key_words, body_words))
+            analysed.append(_Analysed(entry, keys, body, key_words, body_words, body_written, body_pairs))
         for word in [w for w in df if w.startswith("@")]:
             del df[word]
         self._pairs = pairs
@@ -264,6 +275,7 @@ class SearchIndex:
         for word, marks in word_marks:
             if not word.startswith("@"):
                 self._marks.setdefault(word, set()).add(marks)
+        self._function_folds = self.analyzer.function_words.folds
         n = max(len(self.entries), 1)
         self._idf_max = math.log(1 + (n + 0.5) / 0.5)
         self._nidf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / self._idf_max for t, c in df.items()}
@@ -304,20 +316,28 @@ class SearchIndex:
         if doc is not None:
             return doc
         a = self._analysed[i]
-        doc = _Doc(a.entry, body_pairs=_fold_pairs(a.body_folds), numbers={t.fold for t in a.body if t.number})
-        body_marks = doc.body_marks
-        for fold, marks in set(zip(a.body_folds, a.body_marks, strict=True)):
-            stored = body_marks.get(fold)
-            if stored is None:
-                body_marks[fold] = {marks}
-            else:
-                stored.add(marks)
+        doc = _Doc(
+            a.entry, a.body_words, a.body_written, body_pairs=a.body_pairs, numbers={t.fold for t in a.body if t.number}
+        )
         key_marks = doc.key_marks
+        nidf = self._nidf
+        function_folds = self._function_folds
         for tokens in a.keys:
-            weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
+            weights = []
+            for j, t in enumerate(tokens):  # self._weight(t, tokens, j, known=True), written out
+                fold = t.fold
+                if fold.startswith("@"):
+                    weights.append(INTENT_WEIGHT)
+                elif t.number:
+                    weights.append(1.0)
+                else:
+                    base = nidf.get(fold, 1.0)
+                    function = fold in function_folds and self._is_function(tokens, j)
+                    weights.append(base * FUNCTION_WEIGHT if function else base)
             text = " ".join(t.fold for t in tokens if not is_intent(t))
             words = frozenset(t.fold for t in tokens)
-            doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words))
+            parts = [(t.fold, t.marks, w) for t, w in zip(tokens, weights, strict=True)]
+            doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words, parts))
             doc.key_pairs |= _pairs(tokens)
             for t in tokens:
                 stored = key_marks.get(t.fold)
@@ -526,7 +546,8 @@ class SearchIndex:
         """The score of entry ``i`` for the question and its closeness (the score before the number check)."""
         doc = self._doc(i)
         key_marks = doc.key_marks
-        body_marks = doc.body_marks
+        body_words = doc.body_words
+        body_written = doc.body_written
         matched = 0.0
         # A word counts where it is found with compatible marks (``_found``, written out: this is the
         # innermost loop of every question).
@@ -538,9 +559,11 @@ class SearchIndex:
                 continue
             if stored is not None and (not marks or marks in stored or any(marks_compatible(marks, m) for m in stored)):
                 matched += in_key
-                continue
-            stored = body_marks.get(fold)
-            if stored is not None and (not marks or marks in stored or any(marks_compatible(marks, m) for m in stored)):
+            elif fold in body_words and (
+                not marks
+                or (fold, marks) in body_written
+                or any(marks_compatible(marks, m) for m in doc.body_marks(fold))
+            ):
                 matched += in_body
         coverage = matched / query.total if query.total else 0.0
 
@@ -549,16 +572,25 @@ class SearchIndex:
         typed = query.marks
         for key in doc.keys:
             if not key.words.isdisjoint(typed):
-                got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(typed, t))
+                # _typed(typed, token) for each token, written out; summed by sum() as before.
+                got = sum(
+                    [
+                        w
+                        for fold, marks, w in key.parts
+                        if (seen := typed.get(fold)) is not None
+                        and ("" in seen or marks in seen or any(marks_compatible(m, marks) for m in seen))
+                    ]
+                )
                 focus = max(focus, got / key.total)
             # fuzz.token_sort_ratio is fuzz.ratio of the two texts with their words sorted.
             similarity = max(similarity, fuzz.ratio(query.sorted_text, key.text) / 100.0)
 
-        if query.pairs:
-            key_pairs = doc.key_pairs
-            body_pairs = doc.body_pairs
-            phrase = sum(1.0 if p in key_pairs else BODY_CREDIT if p in body_pairs else 0.0 for p in query.pairs)
-            phrase /= len(query.pairs)
+        pairs = query.pairs
+        if pairs:
+            # Each pair counts 1 in a phrasing, half in the answer only: sums of halves are exact in any order.
+            in_keys = pairs & doc.key_pairs
+            in_body = len((pairs - in_keys) & doc.body_pairs) if len(in_keys) < len(pairs) else 0
+            phrase = (len(in_keys) + BODY_CREDIT * in_body) / len(pairs)
         else:
             phrase = coverage
 
