@@ -106,7 +106,7 @@ class _Key:
 
 @dataclass
 class _Doc:
-    """What scoring needs of one entry; built the first time the entry is scored (see ``SearchIndex._doc``)."""
+    """What scoring needs of one entry (see ``SearchIndex._doc``)."""
 
     entry: Entry
     body_words: set[str]
@@ -305,17 +305,12 @@ class SearchIndex:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
             word: (in_keys[j], in_body[j]) for word, j in vocab.items()
         }
-        self._analysed = analysed
-        self._docs: list[_Doc | None] = [None] * len(analysed)
+        # Second pass: what scoring needs of each entry (its phrasings' weights need the corpus's frequencies).
+        self._docs = [self._doc(a) for a in analysed]
 
-    def _doc(self, i: int) -> _Doc:
-        """What scoring needs of entry ``i``: its phrasings weighted (the weights need the corpus's
-        frequencies), its words with their marks, its adjacent pairs and numbers. Built once, on first use
-        (most entries of a large corpus are never scored); two threads may both build it, to the same value."""
-        doc = self._docs[i]
-        if doc is not None:
-            return doc
-        a = self._analysed[i]
+    def _doc(self, a: _Analysed) -> _Doc:
+        """What scoring needs of one entry: its phrasings weighted, its words with their marks, its pairs and
+        numbers."""
         doc = _Doc(
             a.entry, a.body_words, a.body_written, body_pairs=a.body_pairs, numbers={t.fold for t in a.body if t.number}
         )
@@ -347,7 +342,6 @@ class SearchIndex:
                     stored.add(t.marks)
                 if t.number:
                     doc.numbers.add(t.fold)
-        self._docs[i] = doc
         return doc
 
     # -- weights -----------------------------------------------------------------------------------------
@@ -544,7 +538,7 @@ class SearchIndex:
 
     def _score(self, query: _Query, i: int) -> _Scored:
         """The score of entry ``i`` for the question and its closeness (the score before the number check)."""
-        doc = self._doc(i)
+        doc = self._docs[i]
         key_marks = doc.key_marks
         body_words = doc.body_words
         body_written = doc.body_written
@@ -621,9 +615,9 @@ class _Sources(Sequence[Source]):
     def __getitem__(self, i: int | slice) -> Source | Sequence[Source]:
         if isinstance(i, slice):
             return [self[j] for j in range(len(self))[i]]
-        a = self._index._analysed[i]
+        doc = self._index._docs[i]
         df = self._index._df
-        return Source(a.entry.text, frozenset(w for w in a.key_words | a.body_words if df.get(w) == 1))
+        return Source(doc.entry.text, frozenset(w for w in doc.key_marks.keys() | doc.body_words if df.get(w) == 1))
 
 
 def _sorted_words(text: str) -> str:

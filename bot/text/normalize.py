@@ -150,10 +150,13 @@ def _rewrite_dates(text: str) -> str:
             return _canonical_date(m[4], m[5], m[6]) or m[0]
         return _canonical_date(m[1], m[2], m[3]) or m[0]
 
-    text = _DATE_RE.sub(date_or_month_year, text)
-    # "tháng 3/2026", "quý I/2026": a month or quarter number, then the year.
-    text = _MONTH_YEAR_RE.sub(lambda m: f" {int(m[1])} {m[2]} ", text)
-    text = _QUARTER_YEAR_RE.sub(r" \1 \2 ", text)
+    # Each pattern needs a separator that most texts do not have: checked first, the scan is skipped.
+    if "/" in text or "-" in text or "." in text:
+        text = _DATE_RE.sub(date_or_month_year, text)
+    if "/" in text:
+        # "tháng 3/2026", "quý I/2026": a month or quarter number, then the year.
+        text = _MONTH_YEAR_RE.sub(lambda m: f" {int(m[1])} {m[2]} ", text)
+        text = _QUARTER_YEAR_RE.sub(r" \1 \2 ", text)
     return text
 
 
