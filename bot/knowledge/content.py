@@ -6,6 +6,7 @@ entry id and line, so an author fixes them all in one pass.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -122,6 +123,18 @@ def load_content(content_dir: Path) -> Content:
 
     A missing ``qa/`` or ``glossary/`` folder is simply empty.
     """
+    # Loading allocates many small objects and frees few: the cycle collector would walk the growing heap
+    # again and again for nothing (a third of the time on 10,000 entries).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_content(content_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_content(content_dir: Path) -> Content:
     content = Content()
     seen: dict[str, Problem] = {}
     for schema in SCHEMAS:

@@ -525,7 +525,7 @@ class SearchIndex:
         if not where:
             return []
         counts = [len(w) for w in where]
-        scores = np.bincount(np.concatenate(where), weights=np.repeat(weights, counts), minlength=n)
+        scores = np.bincount(np.concatenate(where), weights=np.repeat(np.asarray(weights), counts), minlength=n)
         best = float(scores.max())
         if best <= 0:
             return []
