@@ -112,7 +112,7 @@ class _Doc:
     body_words: set[str]
     body_written: set[tuple[str, str]]  # the answer's words, each with the marks it is written with
     keys: list[_Key] = field(default_factory=list)
-    key_marks: dict[str, set[str]] = field(default_factory=dict)
+    key_marks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the marks each word is written with
     key_pairs: set[tuple[str, str]] = field(default_factory=set)
     body_pairs: set[tuple[str, str]] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
@@ -139,6 +139,7 @@ class _Analysed:
     body_words: set[str]
     body_written: set[tuple[str, str]]  # (word, marks)
     body_pairs: set[tuple[str, str]]
+    key_pairs: set[tuple[str, str]]
 
 
 @dataclass
@@ -261,13 +262,15 @@ class SearchIndex:
             body_written = set(zip(body_folds, [t.marks for t in body], strict=True))
             word_marks |= body_written
             key_words: set[str] = set()
+            key_pairs: set[tuple[str, str]] = set()
             for tokens in keys:
                 folds = [t.fold for t in tokens]
                 key_words.update(folds)
-                pairs.update(_fold_pairs(folds))
+                key_pairs |= _fold_pairs(folds)
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
+            pairs |= key_pairs
             df.update(body_words | key_words)
-            analysed.append(_Analysed(entry, keys, body, key_words, body_words, body_written, body_pairs))
+            analysed.append(_Analysed(entry, keys, body, key_words, body_words, body_written, body_pairs, key_pairs))
         for word in [w for w in df if w.startswith("@")]:
             del df[word]
         self._pairs = pairs
@@ -312,7 +315,12 @@ class SearchIndex:
         """What scoring needs of one entry: its phrasings weighted, its words with their marks, its pairs and
         numbers."""
         doc = _Doc(
-            a.entry, a.body_words, a.body_written, body_pairs=a.body_pairs, numbers={t.fold for t in a.body if t.number}
+            a.entry,
+            a.body_words,
+            a.body_written,
+            key_pairs=a.key_pairs,
+            body_pairs=a.body_pairs,
+            numbers={t.fold for t in a.body if t.number},
         )
         key_marks = doc.key_marks
         nidf = self._nidf
@@ -333,13 +341,12 @@ class SearchIndex:
             words = frozenset(t.fold for t in tokens)
             parts = [(t.fold, t.marks, w) for t, w in zip(tokens, weights, strict=True)]
             doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words, parts))
-            doc.key_pairs |= _pairs(tokens)
             for t in tokens:
                 stored = key_marks.get(t.fold)
                 if stored is None:
-                    key_marks[t.fold] = {t.marks}
-                else:
-                    stored.add(t.marks)
+                    key_marks[t.fold] = (t.marks,)
+                elif t.marks not in stored:
+                    key_marks[t.fold] = (*stored, t.marks)
                 if t.number:
                     doc.numbers.add(t.fold)
         return doc
