@@ -13,9 +13,11 @@ is the traced allocation peak while building the index.
 
 ``--cli`` measures the command a user runs instead: the synthetic corpus is written as a content directory
 of YAML files, and ``chibo ask --json --content DIR`` is run as a subprocess with the questions on stdin, once
-per batch size. The cost per question is the difference of the two batches' wall times over the difference
-of their sizes, so process start, content load and index build cancel out; start-up is the time from
-starting the process to its first answer line. bm25s runs in the same repetition over the same entries (the
+per batch size. The cost per question is the difference of the two batches' times over the difference
+of their sizes (questions on stdin from a file, answers to a file), so process start, content load and
+index build cancel out; start-up is the time from starting the process to its answer line, asked one question
+on a pipe; "start-up + N questions" is the smaller batch's whole run, and in CPU time start-up is that run
+less N times the cost per question. bm25s runs in the same repetition over the same entries (the
 regex words of the folded question and answer): its index built, then the same questions retrieved one at a
 time (top 5), the cost per question being that loop's time over its length. Figures are medians over the
 repetitions; the ratio is taken per repetition, then its median.
@@ -32,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -142,30 +143,39 @@ def write_content(entries: list[Entry], folder: Path, per_file: int = 1000) -> N
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
 
 
-def run_cli(folder: Path, questions: list[str]) -> tuple[float, float, float, list[str]]:
-    """One ``chibo ask --json`` run: (wall seconds to the first answer line, wall seconds to exit, CPU seconds
-    the process used, its output lines). CPU time is what other work on a shared machine disturbs least."""
-    command = [str(ROOT / ".venv" / "bin" / "chibo"), "ask", "--json", "--content", str(folder)]
+def _chibo(folder: Path) -> list[str]:
+    return [str(ROOT / ".venv" / "bin" / "chibo"), "ask", "--json", "--content", str(folder)]
+
+
+def first_answer(folder: Path, question: str) -> float:
+    """Wall seconds from starting ``chibo ask --json`` to its answer line: start-up and one question."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    proc = subprocess.Popen(_chibo(folder), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(question + "\n")
+    proc.stdin.close()
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - t0
+    proc.stdout.read()
+    if proc.wait() != 0 or not line:
+        raise SystemExit(f"chibo ask failed: exit {proc.returncode}")
+    return elapsed
 
-    def feed(stdin=proc.stdin) -> None:  # type: ignore[no-untyped-def]
-        stdin.write("".join(q + "\n" for q in questions))
-        stdin.close()
 
-    writer = threading.Thread(target=feed)
-    writer.start()
-    first = proc.stdout.readline()
-    t_first = time.perf_counter() - t0
-    lines = [first, *proc.stdout]
-    _, status, usage = os.wait4(proc.pid, 0)
-    t_all = time.perf_counter() - t0
+def run_batch(folder: Path, questions: list[str], tmp: Path) -> tuple[float, float, list[str]]:
+    """One ``chibo ask --json`` run over a batch on stdin, answers to a file: (wall seconds, CPU seconds the
+    process used, its output lines). CPU time is what other work on a shared machine disturbs least."""
+    (tmp / "questions.txt").write_text("".join(q + "\n" for q in questions), encoding="utf-8")
+    with open(tmp / "questions.txt", "rb") as stdin, open(tmp / "answers.jsonl", "wb") as stdout:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(_chibo(folder), stdin=stdin, stdout=stdout)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    writer.join()
+    lines = (tmp / "answers.jsonl").read_text(encoding="utf-8").splitlines()
     if proc.returncode != 0 or len(lines) != len(questions):
         raise SystemExit(f"chibo ask failed: exit {proc.returncode}, {len(lines)} lines for {len(questions)}")
-    return t_first, t_all, usage.ru_utime + usage.ru_stime, lines
+    return wall, usage.ru_utime + usage.ru_stime, lines
 
 
 def cli(n: int, batches: tuple[int, int], repeats: int, rng: random.Random) -> None:
@@ -174,8 +184,9 @@ def cli(n: int, batches: tuple[int, int], repeats: int, rng: random.Random) -> N
     entries = synthetic(n, pool, rng)
     questions = [as_typed(entries[rng.randrange(n)].title, rng) for _ in range(large)]
     rows: list[dict[str, float]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "content"
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        folder = tmp / "content"
         write_content(entries, folder)
         files = sum(1 for _ in (folder / "qa").glob("*.yaml"))
         print(
@@ -190,17 +201,17 @@ def cli(n: int, batches: tuple[int, int], repeats: int, rng: random.Random) -> N
         for rep in range(repeats):
             runs = {}
             for size in (small, large) if rep % 2 == 0 else (large, small):
-                runs[size] = run_cli(folder, questions[:size])
-            if runs[large][3][:small] != runs[small][3]:
+                runs[size] = run_batch(folder, questions[:size], tmp)
+            if runs[large][2][:small] != runs[small][2]:
                 raise SystemExit("the two batches answered the same questions differently")
-            answers = [json.loads(line) for line in runs[small][3][:3]]
+            answers = [json.loads(line) for line in runs[small][2][:3]]
             assert all(set(a) == {"query", "answered", "results"} for a in answers)
             row = {
-                "first": runs[small][0],
-                "small": runs[small][1],
-                "small_cpu": runs[small][2],
-                "cost": (runs[large][1] - runs[small][1]) / (large - small),
-                "cost_cpu": (runs[large][2] - runs[small][2]) / (large - small),
+                "first": first_answer(folder, questions[0]),
+                "small": runs[small][0],
+                "small_cpu": runs[small][1],
+                "cost": (runs[large][0] - runs[small][0]) / (large - small),
+                "cost_cpu": (runs[large][1] - runs[small][1]) / (large - small),
             }
             # Start-up in CPU time: the small batch less its questions.
             row["startup_cpu"] = row["small_cpu"] - small * row["cost_cpu"]
@@ -220,11 +231,11 @@ def cli(n: int, batches: tuple[int, int], repeats: int, rng: random.Random) -> N
             row["ratio"] = row["cost"] / row["bm_cost"]
             row["ratio_cpu"] = row["cost_cpu"] / row["bm_cost_cpu"]
             rows.append(row)
-            print(_cli_row(str(rep + 1), row, small))
-    print(_cli_row("**median**", {k: statistics.median(r[k] for r in rows) for k in rows[0]}, small))
+            print(_cli_row(str(rep + 1), row))
+    print(_cli_row("**median**", {k: statistics.median(r[k] for r in rows) for k in rows[0]}))
 
 
-def _cli_row(label: str, r: dict[str, float], small: int) -> str:
+def _cli_row(label: str, r: dict[str, float]) -> str:
     return (
         f"| {label} | {r['first']:.2f} s ({r['startup_cpu']:.2f} s) | {r['small']:.2f} s ({r['small_cpu']:.2f} s) "
         f"| {r['cost'] * 1e3:.3f} ms ({r['cost_cpu'] * 1e3:.3f} ms) "
