@@ -24,7 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple, overload
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -32,9 +32,9 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge.calibration import QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
-from bot.text import lexicon
+from bot.text import lexicon, normalize
 from bot.text.analyzer import Analyzer, is_intent
-from bot.text.normalize import Token, fold, marks_compatible, marks_of, repair_telex, tokenize
+from bot.text.normalize import Token, marks_compatible, marks_of, repair_telex, tokenize
 
 # Whether to answer is decided by a model fitted on the loaded content (bot/knowledge/calibration.py).
 # A first result that the model would answer but whose second is this close is a guess: "ambiguous".
@@ -73,7 +73,7 @@ _NUMBERED_NAMES = frozenset(
 _NUMBERED_WORDS = frozenset({"khoa"})
 # Words that name a place: followed by a name of two syllables the materials never write after them ("phường
 # Ba Đình", "tỉnh Gia Lai"), the question is about a place the materials do not cover.
-_PLACE_HEADS = {fold(w): marks_of(w) for w in ("phường", "xã", "tỉnh", "huyện", "quận", "thôn")}
+_PLACE_HEADS = {normalize.fold(w): marks_of(w) for w in ("phường", "xã", "tỉnh", "huyện", "quận", "thôn")}
 
 Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
 
@@ -109,8 +109,7 @@ class SearchResult:
         return tuple(h for h in close if h.closeness >= SUGGEST_THRESHOLD)[:3]
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
+class _Scored(NamedTuple):  # a tuple: tens of thousands are made at index build
     doc: int
     score: float
     closeness: float
@@ -123,22 +122,48 @@ class _Key:
     total: float
     text: str  # its words sorted, for rapidfuzz's token-sort ratio without sorting them again per question
     words: frozenset[str]
+    parts: list[tuple[str, str, float]]  # (fold, marks, weight) of each token, for the focus
 
 
 @dataclass
 class _Doc:
+    """What scoring needs of one entry (see ``SearchIndex._doc``)."""
+
     entry: Entry
+    body_words: set[str]
+    body_written: set[tuple[str, str]]  # the answer's words, each with the marks it is written with
     keys: list[_Key] = field(default_factory=list)
-    key_marks: dict[str, set[str]] = field(default_factory=dict)
-    # The answer's words, and each with the marks it is written with (sets are quick to build in bulk).
-    body_words: set[str] = field(default_factory=set)
-    body_marks: set[tuple[str, str]] = field(default_factory=set)
+    key_marks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the marks each word is written with
     key_pairs: set[tuple[str, str]] = field(default_factory=set)
     body_pairs: set[tuple[str, str]] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     # Per word, the numbers written right after it ("trung ương" → 2, "khóa" → 14): a question about
     # "Trung ương 3" is not answered by an entry about "Trung ương 2" that happens to mention a 3 elsewhere.
     number_heads: dict[str, set[str]] = field(default_factory=dict)
+    # The same by word, made the first time a word typed with marks is found in the answer written otherwise.
+    _body_marks: dict[str, set[str]] | None = None
+
+    def body_marks(self, fold: str) -> set[str]:
+        if self._body_marks is None:
+            by_fold: dict[str, set[str]] = {}
+            for f, m in self.body_written:
+                by_fold.setdefault(f, set()).add(m)
+            self._body_marks = by_fold
+        return self._body_marks[fold]
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    """An entry as analysed at index build: its phrasings' tokens, its answer's, and the words of each."""
+
+    entry: Entry
+    keys: list[list[Token]]
+    body: list[Token]
+    key_words: set[str]
+    body_words: set[str]
+    body_written: set[tuple[str, str]]  # (word, marks)
+    body_pairs: set[tuple[str, str]]
+    key_pairs: set[tuple[str, str]]
 
 
 @dataclass
@@ -162,6 +187,8 @@ class _Query:
     sorted_text: str  # its words (intent markers left out) sorted, for the token-sort ratio
     pairs: set[tuple[str, str]]
     bound: tuple[tuple[str, str], ...]  # (word, number written right after it)
+    # Per word, in order: (fold, marks, is an intent, credit in a phrasing, credit in an answer only).
+    matching: list[tuple[str, str, bool, float, float]]
     foreign: bool = False  # names a place the materials never mention
 
     @classmethod
@@ -169,6 +196,10 @@ class _Query:
         marks: dict[str, set[str]] = {}
         for q in qtokens:
             marks.setdefault(q.token.fold, set()).add(q.token.marks)
+        matching = []
+        for q in qtokens:
+            in_key = q.weight if q.intent else q.weight * q.credit
+            matching.append((q.token.fold, q.token.marks, q.intent, in_key, in_key * BODY_CREDIT))
         return cls(
             tokens=qtokens,
             total=sum(q.weight for q in qtokens),
@@ -178,6 +209,7 @@ class _Query:
             sorted_text=" ".join(sorted(q.token.fold for q in qtokens if not q.intent)),
             pairs=_pairs([q.token for q in qtokens if q.weight > FUNCTION_WEIGHT or q.token.number]),
             bound=_bound([q.token for q in qtokens]),
+            matching=matching,
         )
 
 
@@ -219,14 +251,6 @@ def _found(marks_by_fold: dict[str, set[str]], token: Token) -> bool:
     return any(marks_compatible(token.marks, m) for m in stored)
 
 
-def _found_in_body(doc: _Doc, token: Token) -> bool:
-    if token.fold not in doc.body_words:
-        return False
-    if not token.marks or (token.fold, token.marks) in doc.body_marks:
-        return True
-    return any(f == token.fold and marks_compatible(token.marks, m) for f, m in doc.body_marks)
-
-
 class SearchIndex:
     """An index over content entries. Build once; ``search`` is read-only and thread-safe."""
 
@@ -248,10 +272,6 @@ class SearchIndex:
 
     def _calibrate(self, quantile: float = QUANTILE) -> Decision:
         """The answer threshold, taken from near misses made of this content (see calibration.py)."""
-        sources = []
-        for doc in self._docs:
-            words = set(doc.key_marks) | doc.body_words
-            sources.append(Source(doc.entry.text, frozenset(w for w in words if self._df.get(w) == 1)))
 
         def rank(question: str, exclude: int, hidden: frozenset[str]) -> float | None:
             ranked = self._rank(question, exclude, hidden)
@@ -259,7 +279,7 @@ class SearchIndex:
                 return None
             return ranked[2][0].score
 
-        return calibrate(sources, rank, quantile)
+        return calibrate(_Sources(self), rank, quantile)
 
     def with_quantile(self, quantile: float) -> Decision:
         """The decision this content gives at another quantile (for choosing it on held-out content)."""
@@ -268,43 +288,42 @@ class SearchIndex:
     def _build(self) -> None:
         # First pass: every entry analysed; what the whole corpus holds (words with their marks, adjacent
         # pairs, document frequencies). Per-word work is done in bulk on sets, which is what keeps a large
-        # corpus quick to index.
-        docs: list[tuple[_Doc, list[list[Token]]]] = []
+        # corpus quick to index. What scoring needs of one entry is built when it is first scored.
+        analysed: list[_Analysed] = []
         word_marks: set[tuple[str, str]] = set()
-        self._pairs: set[tuple[str, str]] = set()
+        pairs: set[tuple[str, str]] = set()
         df: Counter[str] = Counter()
+        analyze = self.analyzer.analyze
+        definition = Token(lexicon.DEFINITION_INTENT)
         for entry in self.entries:
-            keys = [self.analyzer.analyze(k) for k in entry.keys]
+            keys = [analyze(k) for k in entry.keys]
             if entry.kind == "term":
-                keys = [[*k, Token(lexicon.DEFINITION_INTENT)] for k in keys]
-            body = self.analyzer.analyze(entry.text + " " + " ".join(entry.tags))
-            folds = [t.fold for t in body]
-            doc = _Doc(
-                entry,
-                body_words=set(folds),
-                body_marks=set(zip(folds, [t.marks for t in body], strict=True)),
-                body_pairs=_fold_pairs(folds),
-                numbers={t.fold for t in body if t.number},
-            )
-            _add_number_heads(doc.number_heads, body)
-            for tokens in keys:
-                _add_number_heads(doc.number_heads, tokens)
-            docs.append((doc, keys))
-            seen = set(doc.body_words)
-            self._pairs |= doc.body_pairs
-            word_marks |= doc.body_marks
+                keys = [[*k, definition] for k in keys]
+            body = analyze(entry.text + " " + " ".join(entry.tags))
+            body_folds = [t.fold for t in body]
+            body_words = set(body_folds)
+            body_pairs = _fold_pairs(body_folds)
+            pairs |= body_pairs
+            body_written = set(zip(body_folds, [t.marks for t in body], strict=True))
+            word_marks |= body_written
+            key_words: set[str] = set()
+            key_pairs: set[tuple[str, str]] = set()
             for tokens in keys:
                 folds = [t.fold for t in tokens]
-                seen.update(folds)
-                self._pairs |= _fold_pairs(folds)
+                key_words.update(folds)
+                key_pairs |= _fold_pairs(folds)
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
-            df.update(seen)
+            pairs |= key_pairs
+            df.update(body_words | key_words)
+            analysed.append(_Analysed(entry, keys, body, key_words, body_words, body_written, body_pairs, key_pairs))
         for word in [w for w in df if w.startswith("@")]:
             del df[word]
+        self._pairs = pairs
         self._marks: dict[str, set[str]] = {}
         for word, marks in word_marks:
             if not word.startswith("@"):
                 self._marks.setdefault(word, set()).add(marks)
+        self._function_folds = self.analyzer.function_words.folds
         n = max(len(self.entries), 1)
         self._idf_max = math.log(1 + (n + 0.5) / 0.5)
         self._nidf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / self._idf_max for t, c in df.items()}
@@ -315,37 +334,70 @@ class SearchIndex:
                 for variant in _deletions(word):
                     self._deletes.setdefault(variant, []).append(word)
 
-        # Second pass: the phrasings weighted (the weights need the corpus's frequencies), and the posting
-        # lists: per word, the entries holding it in a phrasing and those holding it in the answer only.
+        # The posting lists: per word, the entries holding it in a phrasing and those holding it in the
+        # answer only.
         vocab = {word: j for j, word in enumerate(df)}
         key_terms: list[int] = []
         key_docs: list[int] = []
         body_terms: list[int] = []
         body_docs: list[int] = []
-        self._docs: list[_Doc] = []
-        for i, (doc, keys) in enumerate(docs):
-            for tokens in keys:
-                weights = [self._weight(t, tokens, j, known=True) for j, t in enumerate(tokens)]
-                text = " ".join(t.fold for t in tokens if not is_intent(t))
-                words = frozenset(t.fold for t in tokens)
-                doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words))
-                doc.key_pairs |= _pairs(tokens)
-                for t in tokens:
-                    doc.key_marks.setdefault(t.fold, set()).add(t.marks)
-                    if t.number:
-                        doc.numbers.add(t.fold)
-            ids = [vocab[w] for w in doc.key_marks if w in vocab]
+        for i, a in enumerate(analysed):
+            ids = [vocab[w] for w in a.key_words if w in vocab]
             key_terms += ids
             key_docs += itertools.repeat(i, len(ids))
-            ids = [vocab[w] for w in doc.body_words - doc.key_marks.keys() if w in vocab]
+            ids = [vocab[w] for w in a.body_words - a.key_words if w in vocab]
             body_terms += ids
             body_docs += itertools.repeat(i, len(ids))
-            self._docs.append(doc)
         in_keys = _group(key_terms, key_docs, len(vocab))
         in_body = _group(body_terms, body_docs, len(vocab))
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
             word: (in_keys[j], in_body[j]) for word, j in vocab.items()
         }
+        # Second pass: what scoring needs of each entry (its phrasings' weights need the corpus's frequencies).
+        self._docs = [self._doc(a) for a in analysed]
+
+    def _doc(self, a: _Analysed) -> _Doc:
+        """What scoring needs of one entry: its phrasings weighted, its words with their marks, its pairs and
+        numbers."""
+        doc = _Doc(
+            a.entry,
+            a.body_words,
+            a.body_written,
+            key_pairs=a.key_pairs,
+            body_pairs=a.body_pairs,
+            numbers={t.fold for t in a.body if t.number},
+        )
+        _add_number_heads(doc.number_heads, a.body)
+        for tokens in a.keys:
+            _add_number_heads(doc.number_heads, tokens)
+        key_marks = doc.key_marks
+        nidf = self._nidf
+        function_folds = self._function_folds
+        for tokens in a.keys:
+            weights = []
+            for j, t in enumerate(tokens):  # self._weight(t, tokens, j, known=True), written out
+                fold = t.fold
+                if fold.startswith("@"):
+                    weights.append(INTENT_WEIGHT)
+                elif t.number:
+                    weights.append(1.0)
+                else:
+                    base = nidf.get(fold, 1.0)
+                    function = fold in function_folds and self._is_function(tokens, j)
+                    weights.append(base * FUNCTION_WEIGHT if function else base)
+            text = " ".join(t.fold for t in tokens if not is_intent(t))
+            words = frozenset(t.fold for t in tokens)
+            parts = [(t.fold, t.marks, w) for t, w in zip(tokens, weights, strict=True)]
+            doc.keys.append(_Key(tokens, weights, sum(weights) or 1.0, _sorted_words(text), words, parts))
+            for t in tokens:
+                stored = key_marks.get(t.fold)
+                if stored is None:
+                    key_marks[t.fold] = (t.marks,)
+                elif t.marks not in stored:
+                    key_marks[t.fold] = (*stored, t.marks)
+                if t.number:
+                    doc.numbers.add(t.fold)
+        return doc
 
     # -- weights -----------------------------------------------------------------------------------------
 
@@ -482,7 +534,7 @@ class SearchIndex:
         if isinstance(ranked, SearchResult):
             return ranked
         normalized, _, scored = ranked
-        hits = tuple(Hit(self._docs[s.doc].entry, round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
+        hits = tuple(Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
         if not hits or hits[0].score < self.decision.threshold:
             return SearchResult(query, normalized, False, "not_found", hits)
         if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
@@ -504,7 +556,7 @@ class SearchIndex:
             return SearchResult(query, normalized, False, "empty")
         if self.analyzer.is_chatter([q.token for q in qtokens]):
             return SearchResult(query, normalized, False, "chatter")
-        if not self._docs:
+        if not self.entries:
             return SearchResult(query, normalized, False, "not_found")
         prepared = _Query.of(qtokens)
         prepared.foreign = self._names_foreign_place(qtokens)
@@ -529,7 +581,7 @@ class SearchIndex:
         return False
 
     def _candidates(self, qtokens: Sequence[_QueryToken]) -> list[int]:
-        n = len(self._docs)
+        n = len(self.entries)
         if n <= RERANK_CANDIDATES:
             return list(range(n))
         # A question's lexical scores are one weighted count over the posting lists of its words.
@@ -545,7 +597,7 @@ class SearchIndex:
         if not where:
             return []
         counts = [len(w) for w in where]
-        scores = np.bincount(np.concatenate(where), weights=np.repeat(weights, counts), minlength=n)
+        scores = np.bincount(np.concatenate(where), weights=np.repeat(np.asarray(weights), counts), minlength=n)
         best = float(scores.max())
         if best <= 0:
             return []
@@ -559,42 +611,63 @@ class SearchIndex:
     def _score(self, query: _Query, i: int) -> _Scored:
         """The score of entry ``i`` for the question and its closeness (the score before the number check)."""
         doc = self._docs[i]
+        key_marks = doc.key_marks
+        body_words = doc.body_words
+        body_written = doc.body_written
         matched = 0.0
-        for q in query.tokens:
-            t = q.token
-            if q.intent:
-                if t.fold in doc.key_marks:
-                    matched += q.weight
-            elif _found(doc.key_marks, t):
-                matched += q.weight * q.credit
-            elif _found_in_body(doc, t):
-                matched += q.weight * q.credit * BODY_CREDIT
+        # A word counts where it is found with compatible marks (``_found``, written out: this is the
+        # innermost loop of every question).
+        for fold, marks, intent, in_key, in_body in query.matching:
+            stored = key_marks.get(fold)
+            if intent:
+                if stored is not None:
+                    matched += in_key
+                continue
+            if stored is not None and (not marks or marks in stored or any(marks_compatible(marks, m) for m in stored)):
+                matched += in_key
+            elif fold in body_words and (
+                not marks
+                or (fold, marks) in body_written
+                or any(marks_compatible(marks, m) for m in doc.body_marks(fold))
+            ):
+                matched += in_body
         coverage = matched / query.total if query.total else 0.0
 
         focus = 0.0
         similarity = 0.0
+        typed = query.marks
         for key in doc.keys:
-            if not key.words.isdisjoint(query.marks):
-                got = sum(w for t, w in zip(key.tokens, key.weights, strict=True) if _typed(query.marks, t))
+            if not key.words.isdisjoint(typed):
+                # _typed(typed, token) for each token, written out; summed by sum() as before.
+                got = sum(
+                    [
+                        w
+                        for fold, marks, w in key.parts
+                        if (seen := typed.get(fold)) is not None
+                        and ("" in seen or marks in seen or any(marks_compatible(m, marks) for m in seen))
+                    ]
+                )
                 focus = max(focus, got / key.total)
             # fuzz.token_sort_ratio is fuzz.ratio of the two texts with their words sorted.
             similarity = max(similarity, fuzz.ratio(query.sorted_text, key.text) / 100.0)
 
-        if query.pairs:
-            phrase = sum(
-                1.0 if p in doc.key_pairs else BODY_CREDIT if p in doc.body_pairs else 0.0 for p in query.pairs
-            )
-            phrase /= len(query.pairs)
+        pairs = query.pairs
+        if pairs:
+            # Each pair counts 1 in a phrasing, half in the answer only: sums of halves are exact in any order.
+            in_keys = pairs & doc.key_pairs
+            in_body = len((pairs - in_keys) & doc.body_pairs) if len(in_keys) < len(pairs) else 0
+            phrase = (len(in_keys) + BODY_CREDIT * in_body) / len(pairs)
         else:
             phrase = coverage
 
         score = 100.0 * (W_COVERAGE * coverage + W_FOCUS * focus + W_PHRASE * phrase + W_SIMILARITY * similarity)
-        if lexicon.DEFINITION_INTENT in query.intents and doc.entry.kind == "term":
-            score += DEFINITION_BONUS
-        elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
-            score += PROCEDURE_BONUS
+        if query.intents:
+            if lexicon.DEFINITION_INTENT in query.intents and doc.entry.kind == "term":
+                score += DEFINITION_BONUS
+            elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
+                score += PROCEDURE_BONUS
         closeness = min(score, 100.0)
-        mismatch = query.foreign or bool(query.numbers - doc.numbers)
+        mismatch = query.foreign or bool(query.numbers and query.numbers - doc.numbers)
         if not mismatch:
             for head, number in query.bound:
                 written = doc.number_heads.get(head)
@@ -605,6 +678,27 @@ class SearchIndex:
         return _Scored(i, final, closeness)
 
 
+class _Sources(Sequence[Source]):
+    """What the calibration needs of each entry, worked out only for the entries it samples."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._index.entries)
+
+    @overload
+    def __getitem__(self, i: int) -> Source: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Source]: ...
+    def __getitem__(self, i: int | slice) -> Source | Sequence[Source]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        doc = self._index._docs[i]
+        df = self._index._df
+        return Source(doc.entry.text, frozenset(w for w in doc.key_marks.keys() | doc.body_words if df.get(w) == 1))
+
+
 def _sorted_words(text: str) -> str:
     return " ".join(sorted(text.split()))
 
@@ -613,7 +707,8 @@ def _group(terms: list[int], docs: list[int], size: int) -> list[np.ndarray]:
     """Per term id, the documents listed with it, in the order listed."""
     term_ids = np.asarray(terms, dtype=np.int32)
     order = np.argsort(term_ids, kind="stable")
-    grouped = np.asarray(docs, dtype=np.int32)[order]
+    # Native-size integers: np.bincount would otherwise convert every posting list of every question.
+    grouped = np.asarray(docs, dtype=np.intp)[order]
     return np.split(grouped, np.cumsum(np.bincount(term_ids, minlength=size))[:-1])
 
 

@@ -90,6 +90,7 @@ class _Lexicon:
         self._marks: dict[str, list[str]] = {}
         for word in words:
             self._marks.setdefault(fold(word), []).append(marks_of(word))
+        self.folds = frozenset(self._marks)  # a word whose fold is not here is not in the lexicon
 
     def __contains__(self, token: object) -> bool:
         if not isinstance(token, Token) or token.number:

@@ -150,10 +150,13 @@ def _rewrite_dates(text: str) -> str:
             return _canonical_date(m[4], m[5], m[6]) or m[0]
         return _canonical_date(m[1], m[2], m[3]) or m[0]
 
-    text = _DATE_RE.sub(date_or_month_year, text)
-    # "tháng 3/2026", "quý I/2026": a month or quarter number, then the year.
-    text = _MONTH_YEAR_RE.sub(lambda m: f" {int(m[1])} {m[2]} ", text)
-    text = _QUARTER_YEAR_RE.sub(r" \1 \2 ", text)
+    # Each pattern needs a separator that most texts do not have: checked first, the scan is skipped.
+    if "/" in text or "-" in text or "." in text:
+        text = _DATE_RE.sub(date_or_month_year, text)
+    if "/" in text:
+        # "tháng 3/2026", "quý I/2026": a month or quarter number, then the year.
+        text = _MONTH_YEAR_RE.sub(lambda m: f" {int(m[1])} {m[2]} ", text)
+        text = _QUARTER_YEAR_RE.sub(r" \1 \2 ", text)
     return text
 
 
@@ -202,11 +205,77 @@ def _word_facts(raw: str) -> tuple[int, Token, int | None, bool]:
     return (_ROMAN if value is not None else _WORD), Token(folded, marks_of(word)), value, has_marks(word)
 
 
+def _default_token(raw: str) -> Token:
+    """A word's token when the word before it is not one that changes it (see ``tokenize``)."""
+    kind, token, value, _ = _word_facts(raw)
+    if kind == _ROMAN and (token.fold not in _AMBIGUOUS_ROMAN or raw.isupper()):
+        return Token(str(value), number=True)
+    return token
+
+
+def _sensitive(raw: str) -> bool:
+    """Whether the word's token may depend on the word before it ("lần thứ hai", "khóa x")."""
+    kind, token, _, marked = _word_facts(raw)
+    if kind == _WORD:
+        return token.fold in _NUMBER_WORDS
+    return kind == _ROMAN and token.fold in _AMBIGUOUS_ROMAN and not raw.isupper() and not marked
+
+
+def _changes_next(raw: str) -> bool:
+    """Whether the word can change the token of the word after it."""
+    fold = _word_facts(raw)[1].fold
+    return fold == "thu" or fold in _NUMBER_CONTEXT
+
+
+class _PieceTokens(dict[str, tuple[Token, ...]]):
+    """Per whitespace-separated piece, its words' tokens as they read on their own."""
+
+    def __missing__(self, piece: str) -> tuple[Token, ...]:
+        words = _piece_words(piece)
+        tokens = tuple(map(_default_token, words))
+        if len(self) >= _MAX_PIECES:
+            # Remembering no more pieces, so no more of the sets below either: from now on every text
+            # is read word by word.
+            _SENSITIVE.add("")
+            return tokens
+        if not words or _changes_next(words[-1]):  # a piece without words lets the one before it through
+            _ENDS_CHANGING.add(piece)
+        if any(map(_sensitive, words)):
+            _SENSITIVE.add(piece)
+        self[piece] = tokens
+        return tokens
+
+
+_MAX_PIECES = 1 << 17
+_PIECE_TOKENS = _PieceTokens()
+_ENDS_CHANGING: set[str] = set()  # pieces whose last word can change the next word's token
+_SENSITIVE: set[str] = set()  # pieces with a word whose token can be changed by the word before it
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of a text: folded words with their marks; numbers, dates and roman numerals as numbers."""
+    text = nfc(text)
+    if _DIGIT_RE.search(text):  # every date and time form has a digit
+        text = _rewrite_times(_rewrite_dates(text))
+    pieces = text.split()
+    # Most words read the same wherever they stand: looked up in bulk. Only where a word that can change
+    # the next one ("thứ", "khóa") may do so is the text read word by word.
+    tokens = list(chain.from_iterable(map(_PIECE_TOKENS.__getitem__, pieces)))
+    if "" in _SENSITIVE:
+        return _tokenize_in_context(list(chain.from_iterable(map(_piece_words, pieces))))
+    if not _SENSITIVE.isdisjoint(pieces) and any(
+        len(_piece_words(p)) > 1 or (j and pieces[j - 1] in _ENDS_CHANGING)
+        for j, p in enumerate(pieces)
+        if p in _SENSITIVE
+    ):
+        return _tokenize_in_context(list(chain.from_iterable(map(_piece_words, pieces))))
+    return tokens
+
+
+def _tokenize_in_context(words: list[str]) -> list[Token]:
     tokens: list[Token] = []
     prev = ""
-    for raw in raw_words(text):
+    for raw in words:
         kind, token, value, marked = _word_facts(raw)
         folded = token.fold
         if (kind == _WORD and prev != "thu") or kind in (_NUMBER, _WHOLE):
