@@ -276,7 +276,7 @@ def test_an_exempt_member_is_apart_in_every_figure_and_not_reminded(world: World
     assert line.exempt_names == ["Hoàng Văn Dũng"]
     (thamdu,) = world.say("s", "/thamdu 1")
     assert "Tổng số đảng viên: 6; miễn sinh hoạt: 1 (Hoàng Văn Dũng); phải tham dự: 5." in thamdu.text
-    assert "Có mặt: 1/5: Nguyễn Văn An" in thamdu.text and "Tỷ lệ tham dự: 20%" in thamdu.text
+    assert "Có mặt (1/5 đồng chí): Nguyễn Văn An." in thamdu.text and "Tỷ lệ tham dự: 20%" in thamdu.text
     text = as_text(figures, world.app.settings.zone)
     assert "tham dự 1/5 (20%)" in text and "miễn sinh hoạt 1" in text and "(điểm danh)" in text
     sheet = load_workbook(io.BytesIO(as_xlsx(figures, world.app.settings.zone)))["Hội nghị"]
@@ -368,7 +368,7 @@ def test_a_make_up_session_for_those_absent_closes_the_gap(world: World) -> None
     (line,) = figures.total.conferences
     assert line.attendance.made_up == 2 and line.made_up_names == ["Trần Văn Bình", "Vũ Thị Én"]
     (thamdu,) = world.say("s", "/thamdu 1")
-    assert "Đã học bù: 2: Trần Văn Bình, Vũ Thị Én" in thamdu.text
+    assert "Đã học bù (2 đồng chí): Trần Văn Bình, Vũ Thị Én." in thamdu.text
     assert "đã học bù 2" in as_text(figures, world.app.settings.zone)
     docx = world.app.drafts.draft(world.secretary, world.cell, stage="after", event_id=world.event)
     assert "Đã học bù: 2 đồng chí." in _docx_text(docx.content)
@@ -378,7 +378,7 @@ def test_without_a_roll_call_the_figures_are_the_confirmations(world: World) -> 
     world.answer("an", "attend")
     world.answer("binh", "absent", "")
     (thamdu,) = world.say("s", "/thamdu 1")
-    assert "Tham dự: 1/6: Nguyễn Văn An" in thamdu.text and "Chưa trả lời: 4" in thamdu.text
+    assert "Tham dự (1/6 đồng chí): Nguyễn Văn An." in thamdu.text and "Chưa trả lời (4 đồng chí)" in thamdu.text
     assert "không lý do 1" in thamdu.text and "chưa điểm danh" in thamdu.text
     assert thamdu.buttons[0].data == bt.ROLL_OPEN.pack(world.event, 0)
 

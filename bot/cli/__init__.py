@@ -229,12 +229,19 @@ def _build_app(settings: Settings) -> App:
 
 def _scope_problems(content: Content, url: str) -> list[Problem]:
     """A warning per scope no unit of the database carries: that content answers nobody as their own."""
+    from sqlalchemy.engine import make_url
+
     from bot.clock import SystemClock
     from bot.knowledge.content import Problem
     from bot.services.org import OrgService
     from bot.services.policy import Actor
     from bot.storage.db import Database, make_engine
 
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        # Checking content never creates a database file.
+        typer.echo("Chưa có cơ sở dữ liệu để đối chiếu mã tổ chức; bỏ qua bước này.", err=True)
+        return []
     try:
         engine = make_engine(url)
         codes = OrgService(Database(engine), SystemClock()).unit_codes(Actor.system())

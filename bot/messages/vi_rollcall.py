@@ -3,6 +3,7 @@ and the attendance of one conference (/thamdu) — worded from the same figures 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -196,6 +197,10 @@ def made_up(view: MakeUpView, zone: ZoneInfo) -> str:
 # -- /thamdu: one conference from the report's figures -----------------------------------------------------------
 
 
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names) if names else "không có"
+
+
 def attendance(line: ConferenceLine, zone: ZoneInfo) -> str:
     a = line.attendance
     roll = a.basis == "roll_call"
@@ -205,13 +210,21 @@ def attendance(line: ConferenceLine, zone: ZoneInfo) -> str:
         head += f"; miễn sinh hoạt: {a.exempt} ({', '.join(line.exempt_names)})"
     lines.append(head + f"; phải tham dự: {a.expected}.")
     word = "Có mặt" if roll else "Tham dự"
-    lines.append(f"• {word}: {a.present}/{a.expected}: {', '.join(line.present_names) or '—'}")
-    absences = ", ".join(f"{x.name} ({x.reason})" if x.reason else x.name for x in line.absences) or "—"
-    lines.append(f"• Vắng: {a.absent}: {absences} — có lý do {a.absent_excused}, không lý do {a.absent_unexcused}")
+    lines.append(f"• {word} ({a.present}/{a.expected} đồng chí): {_names(line.present_names)}.")
+    if line.absences:
+        absences = ", ".join(f"{x.name} (lý do: {x.reason})" if x.reason else x.name for x in line.absences)
+        lines.append(
+            f"• Vắng ({a.absent} đồng chí; có lý do {a.absent_excused}, không lý do {a.absent_unexcused}): {absences}."
+        )
+    else:
+        lines.append("• Vắng: không có.")
     if not roll:
-        lines.append(f"• Chưa trả lời: {a.no_answer}: {', '.join(line.no_answer_names) or '—'}")
+        if line.no_answer_names:
+            lines.append(f"• Chưa trả lời ({a.no_answer} đồng chí): {_names(line.no_answer_names)}.")
+        else:
+            lines.append("• Chưa trả lời: không có.")
     if a.made_up:
-        lines.append(f"• Đã học bù: {a.made_up}: {', '.join(line.made_up_names)}")
+        lines.append(f"• Đã học bù ({a.made_up} đồng chí): {_names(line.made_up_names)}.")
     lines.append(f"• Tỷ lệ tham dự: {percent(a.rate)} (không tính người miễn sinh hoạt)")
     lines.append(
         "Theo điểm danh tại hội nghị."
