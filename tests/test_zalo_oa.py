@@ -352,7 +352,8 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
     asyncio.run(delivery.tick())
     (reminder,) = oa.sent("u1")
     assert "Đồng chí có tham dự không?" in reminder.text
-    assert [b["title"] for b in reminder.buttons] == ["Tham dự", "Vắng (lý do)"]
+    # u1 is the secretary: their conference reminder also carries the roll-call button.
+    assert [b["title"] for b in reminder.buttons] == ["Tham dự", "Vắng (lý do)", "Điểm danh"]
     assert not oa.sent("u2") and [i.chat_ref for i in other.items] == ["7003"]  # Bình on Telegram
     with application.db.session() as s:
         rows = {r.chat_ref: r for r in s.scalars(select(Outbox).where(Outbox.event_id == event.id))}
