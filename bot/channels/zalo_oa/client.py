@@ -104,12 +104,7 @@ class OAClient:
             response = await self._http.request(method, url, headers={"access_token": token}, **kwargs)
         except httpx.TransportError as exc:
             raise OAError(-1, f"network: {exc.__class__.__name__}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise OAError(response.status_code, response.reason_phrase)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise OAError(-1, "not JSON") from exc
+        body = _json_of(response)
         if not isinstance(body, dict):
             raise OAError(-1, "not a JSON object")
         code = int(body.get("error") or 0)
@@ -188,12 +183,7 @@ class OAuth:
             )
         except httpx.TransportError as exc:
             raise OAError(-1, f"network: {exc.__class__.__name__}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise OAError(response.status_code, response.reason_phrase)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise OAError(-1, "not JSON") from exc
+        body = _json_of(response)
         if not isinstance(body, dict) or not body.get("access_token") or not body.get("refresh_token"):
             log.warning(
                 "zalo oa: token request refused: %s %s",
@@ -223,3 +213,13 @@ def signature(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
     and the OA secret key (not the app's), in that order (hainh.me "Zalo API - PHP: Webhook & Callback"; the
     OA secret is the one shown on the OA's webhook settings)."""
     return hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret.encode()).hexdigest()
+
+
+def _json_of(response: httpx.Response) -> Any:
+    """The body of an answer; a server error or a rate limit (to retry) and a body that is not JSON raise."""
+    if response.status_code >= 500 or response.status_code == 429:
+        raise OAError(response.status_code, response.reason_phrase)
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise OAError(-1, "not JSON") from exc
