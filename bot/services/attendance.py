@@ -335,14 +335,21 @@ class AttendanceService:
                 )
             return self._view(s, event, scope, occ, now)
 
+    def _pressed(
+        self, s: Session, actor: Actor, event_id: int, occ_key: int, now: datetime
+    ) -> tuple[Event, Unit, datetime]:
+        """The meeting a roll-call button stands for, if that button is for its current occurrence."""
+        event = self._meeting(s, event_id)
+        scope = self._scope(s, actor, event)
+        occ = self.occurrence(event, now)
+        if occurrence_key(occ) != occ_key:
+            raise OrgError("stale_roll_call")
+        return event, scope, occ
+
     def toggle(self, actor: Actor, event_id: int, occ_key: int, member_id: int, present: bool) -> RollCallView:
         now = self._clock.now()
         with self._db.session() as s:
-            event = self._meeting(s, event_id)
-            scope = self._scope(s, actor, event)
-            occ = self.occurrence(event, now)
-            if occurrence_key(occ) != occ_key:
-                raise OrgError("stale_roll_call")
+            event, scope, occ = self._pressed(s, actor, event_id, occ_key, now)
             if self.phase(occ, now) == "before":
                 raise OrgError("roll_call_not_open", opens_at=occ - WINDOW_BEFORE)
             member = next((m for m, _ in self._roll(s, event, scope) if m.id == member_id), None)
@@ -535,11 +542,7 @@ class AttendanceService:
         """After the conference: a make-up session whose audience is exactly those absent from it."""
         now = self._clock.now()
         with self._db.session() as s:
-            event = self._meeting(s, event_id)
-            scope = self._scope(s, actor, event)
-            occ = self.occurrence(event, now)
-            if occurrence_key(occ) != occ_key:
-                raise OrgError("stale_roll_call")
+            event, scope, occ = self._pressed(s, actor, event_id, occ_key, now)
             if self.phase(occ, now) != "after":
                 raise OrgError("not_over_yet", ends_at=occ + EVENT_LENGTH)
             view = self._view(s, event, scope, occ, now)
