@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from bot.channels.contract import Sender
 from bot.clock import Clock
 from bot.dialogue.contract import Attachment
-from bot.services.events import outbox_row
+from bot.services.outbox import outbox_row
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Member, Outbox

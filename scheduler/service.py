@@ -11,7 +11,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import insert, select
 
 from bot.clock import Clock
-from bot.services.events import EventService, delivery_report, outbox_row, routes_for
+from bot.services.broadcasts import delivery_report
+from bot.services.events import EventService
+from bot.services.outbox import outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Broadcast, Outbox
 from scheduler.dispatcher import Dispatcher
@@ -32,7 +34,7 @@ class Delivery:
 
     async def tick(self) -> int:
         """Everything that is due now; returns the number of messages sent."""
-        await asyncio.to_thread(self.events.plan_periodic)
+        await asyncio.to_thread(self.events.reminders.plan_periodic)
         await asyncio.to_thread(self.fanout.run)
         sent = await self.dispatcher.run_once()
         if await asyncio.to_thread(self.report_broadcasts):

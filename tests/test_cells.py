@@ -19,8 +19,9 @@ from bot.config import load_settings
 from bot.dialogue.members import invite_sheet
 from bot.render import report_summary
 from bot.services import reports
-from bot.services.events import EventDraft, from_key, occurrence_key
+from bot.services.events import EventDraft
 from bot.services.org import Actor
+from bot.services.reminders import from_key, occurrence_key
 from bot.text.cells import csv_field, risky, xlsx_cell
 from bot.text.when import When
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from bot.services.events import EventDraft, describe_moment, from_key
+from bot.services.events import EventDraft
+from bot.services.reminders import describe_moment, from_key
 from bot.storage.db import Database
 from bot.text.when import When
 from tests.test_events import conference, due_moments, local, make_world

@@ -21,8 +21,9 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage
 from bot.messages import vi
-from bot.services.events import EventDraft, from_key, occurrence_key
+from bot.services.events import EventDraft
 from bot.services.org import Actor, Denied
+from bot.services.reminders import from_key, occurrence_key
 from bot.services.reports import as_png, as_text, as_xlsx
 from bot.storage.models import Outbox
 from bot.text.when import When

@@ -24,8 +24,9 @@ from bot.dialogue.contract import IncomingMessage, Reply
 from bot.messages import vi_rollcall as vr
 from bot.render.report_summary import as_text, as_xlsx
 from bot.services import attendance as att
-from bot.services.events import EventDraft, occurrence_key
+from bot.services.events import EventDraft
 from bot.services.policy import Actor
+from bot.services.reminders import occurrence_key
 from bot.storage.models import AttendanceMark, Exemption, Outbox
 from bot.text.when import When
 from scheduler.dispatcher import Item, Result

@@ -336,7 +336,7 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
     oa: FakeZaloOA, tmp_path: Path
 ) -> None:
     application, clock, secretary = _reminder_setup(tmp_path, oa)
-    assert application.events.outside_window(secretary) == 1  # Nguyễn Văn An: only on the OA, window closed
+    assert application.broadcasts.outside_window(secretary) == 1  # Nguyễn Văn An: only on the OA, window closed
     core = application.core()
     from bot.dialogue.contract import IncomingMessage
 
@@ -367,13 +367,13 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
 
 def test_a_notice_outside_the_window_is_reported_and_a_reply_opens_the_window(oa: FakeZaloOA, tmp_path: Path) -> None:
     application, clock, secretary = _reminder_setup(tmp_path, oa)
-    application.events.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
+    application.broadcasts.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
     delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()})
     asyncio.run(delivery.tick())
     report = oa.sent("u1")[-1].text
     assert "ngoài thời hạn nhắn tin Zalo: 1 (Nguyễn Văn An)" in report
     application.zalo_oa.touch("u2", clock.now())  # An writes to the OA
-    assert application.events.outside_window(secretary) == 0
+    assert application.broadcasts.outside_window(secretary) == 0
 
 
 def test_outside_the_window_a_zns_template_is_used_when_configured(oa: FakeZaloOA, tmp_path: Path) -> None:

@@ -117,9 +117,7 @@ class OrgService:
         return unit
 
     def _managed_unit(self, s: Session, actor: Actor, unit_id: int, action: Action) -> Unit:
-        unit = self._unit(s, unit_id)
-        ensure_can(actor, action, unit)
-        return unit
+        return managed_unit(s, actor, unit_id, action)
 
     # -- units -----------------------------------------------------------------------------------------
 
@@ -557,3 +555,12 @@ def _invite_view(invite: Invite, unit: Unit, member: Member | None) -> InviteVie
         uses=invite.uses,
         full_name=member.full_name if member else None,
     )
+
+
+def managed_unit(s: Session, actor: Actor, unit_id: int, action: Action) -> Unit:
+    """The unit, once the actor may do ``action`` on it (``Denied`` otherwise); ``OrgError`` if it is unknown."""
+    unit = s.get(Unit, unit_id)
+    if unit is None:
+        raise OrgError("unknown_unit", unit_id=unit_id)
+    ensure_can(actor, action, unit)
+    return unit
