@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.messages.member_texts import VietnameseTexts
 from bot.services.broadcasts import BroadcastService
@@ -24,7 +25,7 @@ from bot.services.reminders import from_key, parse_moments
 from bot.storage.db import Database
 from bot.storage.models import Account, Outbox, Reminder
 from bot.text.when import When, parse_recurrence
-from scheduler.dispatcher import Dispatcher, Item, Result
+from scheduler.dispatcher import Dispatcher
 from scheduler.service import Delivery
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

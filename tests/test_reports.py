@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.bootstrap import App, build_app
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage
@@ -27,7 +28,6 @@ from bot.services.reminders import from_key, occurrence_key
 from bot.services.reports import as_png, as_text, as_xlsx
 from bot.storage.models import Outbox
 from bot.text.when import When
-from scheduler.dispatcher import Item, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "content"

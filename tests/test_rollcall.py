@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
 from bot.bootstrap import App, build_app
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue import buttons as bt
@@ -29,7 +30,6 @@ from bot.services.policy import Actor
 from bot.services.reminders import occurrence_key
 from bot.storage.models import AttendanceMark, Exemption, Outbox
 from bot.text.when import When
-from scheduler.dispatcher import Item, Result
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00 Wednesday 1 April 2026, Hà Nội

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App, build_app
-from bot.channels.contract import OUTSIDE_WINDOW
+from bot.channels.contract import OUTSIDE_WINDOW, Item, Result
 from bot.channels.zalo_oa.adapter import BUTTON_PREFIX
 from bot.channels.zalo_oa.client import OAClient, OAuth
 from bot.channels.zalo_oa.runner import sender_for, serve_zalo_oa, tokens_for
@@ -32,7 +32,6 @@ from bot.services.zalo_oa import ZaloOAState
 from bot.storage.db import Database
 from bot.storage.models import Outbox, ZaloOAToken
 from bot.text.when import When
-from scheduler.dispatcher import Item, Result
 from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, OA_ID, OA_SECRET, FakeZaloOA
 from tests.quizdata import content_with_quiz
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.channels.contract import ChoiceMemory
+from bot.channels.contract import ChoiceMemory, Item, Result
 from bot.channels.plain import render_plain
 from bot.dialogue.contract import Button, IncomingMessage, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
-from scheduler.dispatcher import Item, Result
 
 CONSOLE_USER = "console-user"
 

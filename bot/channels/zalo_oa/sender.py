@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.channels.contract import OUTSIDE_WINDOW
+from bot.channels.contract import OUTSIDE_WINDOW, Item, Result
 from bot.channels.zalo_oa.adapter import can_send, file_message, image_message, messages
 from bot.channels.zalo_oa.client import NOT_FOLLOWER_ERRORS, OUTSIDE_WINDOW_ERRORS, RATE_LIMIT_ERRORS, OAClient, OAError
 from bot.channels.zalo_oa.tokens import NeedsAuthorisation, Tokens
 from bot.clock import Clock
 from bot.dialogue.contract import Attachment, Button, Reply
 from bot.messages import vi_zalo_oa as vo
-from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
 
