@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.channels.base import Channel
 from bot.channels.contract import FileSender, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -184,6 +185,31 @@ def open_database(settings: Settings, *, migrate: bool = True, engine: Engine | 
 def build_org(settings: Settings, *, clock: Clock | None = None) -> OrgService:
     """The organisation service alone, for the ``chibo unit|invite|member`` commands (no content to load)."""
     return OrgService(open_database(settings), clock or SystemClock())
+
+
+def channels(app: App) -> list[Channel]:
+    """The configured chat channels, each a ``Channel`` (bot/channels/base.py): Telegram when
+    CHIBO_TELEGRAM_TOKEN is set, Zalo when CHIBO_ZALO_TOKEN is, the Zalo Official Account when its settings
+    are; the local console when none is. ``chibo run`` serves them together with one dispatcher."""
+    settings = app.settings
+    found: list[Channel] = []
+    if settings.telegram_token is not None:
+        from bot.channels.telegram.runner import TelegramChannel
+
+        found.append(TelegramChannel(app))
+    if settings.zalo_token is not None:
+        from bot.channels.zalo.runner import ZaloChannel
+
+        found.append(ZaloChannel(app))
+    if settings.zalo_oa_enabled:
+        from bot.channels.zalo_oa.runner import ZaloOAChannel
+
+        found.append(ZaloOAChannel(app))
+    if not found:
+        from bot.channels.console import ConsoleChannel
+
+        found.append(ConsoleChannel(app))
+    return found
 
 
 def _file_senders(settings: Settings) -> dict[str, FileSender]:

@@ -21,6 +21,7 @@ from bot.messages import vi
 from scheduler.service import Delivery
 
 log = logging.getLogger(__name__)
+STOP_GRACE = 10.0  # seconds a channel has to wind down once stopped
 
 
 class FileRelay(Protocol):
@@ -101,28 +102,40 @@ async def serve_channels(
             scheduler = start_delivery(app, {c.name: c.sender() for c in started})
         serving: set[asyncio.Task[Any]] = {asyncio.create_task(c.serve(stop), name=f"serve-{c.name}") for c in started}
         stopped: asyncio.Task[Any] = asyncio.create_task(stop.wait())
+        error: BaseException | None = None
         try:
-            while serving and not stop.is_set():
+            while serving and not stop.is_set() and error is None:
                 done, serving = await asyncio.wait(serving | {stopped}, return_when=asyncio.FIRST_COMPLETED)
                 serving.discard(stopped)
-                for task in done - {stopped}:
-                    error = None if task.cancelled() else task.exception()
-                    if error is not None:
-                        raise error
+                error = _first_error(done - {stopped})
+            stop.set()
+            # Stopped: each channel winds down on its own (and may say why it stopped, as a 409 does).
+            done, serving = await asyncio.wait(serving, timeout=STOP_GRACE) if serving else (set(), set())
+            error = error or _first_error(done)
         finally:
             stop.set()
             stopped.cancel()
             for task in serving:
                 task.cancel()
             await asyncio.gather(*serving, stopped, return_exceptions=True)
+        if error is not None:
+            raise error
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
         for channel in reversed(started):
             try:
                 await channel.close()
             except Exception:
                 log.warning("%s: could not close cleanly", channel.name, exc_info=True)
+
+
+def _first_error(tasks: set[asyncio.Task[Any]]) -> BaseException | None:
+    for task in tasks:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            return error
+    return None
 
 
 def run_channels(app: Host, channels: Sequence[Channel]) -> None:
@@ -139,18 +152,42 @@ def run_channels(app: Host, channels: Sequence[Channel]) -> None:
     asyncio.run(main())
 
 
-def start_delivery(app: Host, senders: Mapping[str, Sender]) -> Any:
+class Ticking:
+    """The delivery job on the running loop (``start_delivery``). Stopping lets a tick under way finish, so
+    the sends it has in flight are recorded rather than sent again after the restart (bounded by
+    ``STOP_GRACE``)."""
+
+    def __init__(self, delivery: Delivery, zone: str) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from scheduler.service import TICK_SECONDS, job_kwargs
+
+        self._delivery = delivery
+        self._running: set[asyncio.Task[Any]] = set()
+        self._scheduler = AsyncIOScheduler(timezone=zone)
+        self._scheduler.add_job(self._tick, "interval", seconds=TICK_SECONDS, id="delivery", **job_kwargs())
+        self._scheduler.start()
+
+    async def _tick(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await self._delivery.tick()
+        finally:
+            self._running.discard(task)
+
+    async def stop(self) -> None:
+        self._scheduler.pause()  # no new tick; shutting down would cancel the one under way
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=STOP_GRACE)
+        self._scheduler.shutdown(wait=False)
+
+
+def start_delivery(app: Host, senders: Mapping[str, Sender]) -> Ticking:
     """The reminder fan-out and the outbox dispatcher, every ``TICK_SECONDS`` on the running loop, sending
     through ``senders`` and the other configured channels' (``Host.outbound_senders``)."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    from scheduler.service import TICK_SECONDS, job_kwargs
-
-    delivery = app.delivery(app.outbound_senders(senders))
-    scheduler = AsyncIOScheduler(timezone=str(app.settings.zone))
-    scheduler.add_job(delivery.tick, "interval", seconds=TICK_SECONDS, id="delivery", **job_kwargs())
-    scheduler.start()
-    return scheduler
+    return Ticking(app.delivery(app.outbound_senders(senders)), str(app.settings.zone))
 
 
 # -- what the adapters share --------------------------------------------------------------------------------
