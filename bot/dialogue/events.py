@@ -22,7 +22,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.events import EventDraft, EventService, guess_kind
 from bot.services.org import OrgError, OrgService
 from bot.services.policy import Actor, Denied
-from bot.services.reminders import describe_moment, from_key, parse_moments
+from bot.services.reminders import from_key, parse_moments
 from bot.text.labels import shorten
 from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
@@ -180,7 +180,7 @@ class EventsFeature:
         if draft["kind"] == "deadline" and when is not None and when.time is None:
             when_text = "hết " + when_text
         preview = EventDraft(draft["kind"], draft.get("title") or "", when, recurrence=recurrence)
-        moments = [describe_moment(m) for m in self.events.preview_moments(preview)]  # only those that will happen
+        moments = [ve.describe_moment(m) for m in self.events.preview_moments(preview)]  # only those that will happen
         ctx.state["event_draft"] = draft
         audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
         text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)
@@ -304,7 +304,7 @@ class EventsFeature:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
         text = ve.UPDATED.format(told=ve.told(told)).strip() + "\n\n" + ve.event_card(event, self.zone)
         if changes.get("reminders"):
-            text += "\nNhắc: " + "; ".join(describe_moment(m) for m in event.reminders)
+            text += "\nNhắc: " + "; ".join(ve.describe_moment(m) for m in event.reminders)
         return Outcome([Reply(text)])
 
     def cancel(self, ctx: Context, args: str) -> Outcome:

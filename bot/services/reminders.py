@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain.moments import NOW, read_moment
 from bot.storage.db import Database
 from bot.storage.models import Event, Outbox, Reminder
 from bot.text.normalize import fold
@@ -24,7 +25,6 @@ DEFAULT_REMINDERS: dict[str, tuple[str, ...]] = {
     "conference": ("1d@19:00", "2h"),  # the evening before, and two hours before
     "deadline": ("3d@07:30", "1d@07:30", "0d@07:30"),  # three days, one day before, and that morning
 }
-_MOMENT_RE = re.compile(r"^(?:(?P<days>\d{1,2})d@(?P<h>\d{1,2}):(?P<m>\d{2})|(?P<hours>\d{1,3})h|(?P<mins>\d{1,4})m)$")
 
 
 def parse_moments(text: str) -> tuple[str, ...]:
@@ -54,41 +54,23 @@ def parse_moments(text: str) -> tuple[str, ...]:
 
 
 def check_moment(moment: str) -> None:
-    m = _MOMENT_RE.match(moment)
-    if m is None:
+    m = read_moment(moment)
+    if m.days is not None and not (m.hour < 24 and m.minute < 60 and m.days <= 30):
         raise ValueError(moment)
-    if m["days"] is not None and not (int(m["h"]) < 24 and int(m["m"]) < 60 and int(m["days"]) <= 30):
-        raise ValueError(moment)
-
-
-def describe_moment(moment: str) -> str:
-    if moment == NOW:
-        return "ngay bây giờ"
-    m = _MOMENT_RE.match(moment)
-    assert m is not None
-    if m["days"] is not None:
-        days = int(m["days"])
-        at = f"{int(m['h']):02d}:{m['m']}"
-        return f"{at} cùng ngày" if days == 0 else f"{at}, {days} ngày trước"
-    if m["hours"] is not None:
-        return f"{m['hours']} giờ trước"
-    return f"{m['mins']} phút trước"
 
 
 def moment_before(occurrence: datetime, moment: str, zone: ZoneInfo) -> datetime:
     """When a reminder moment falls for an occurrence (both UTC)."""
-    m = _MOMENT_RE.match(moment)
-    if m is None:
-        raise ValueError(moment)
-    if m["hours"] is not None:
-        return occurrence - timedelta(hours=int(m["hours"]))
-    if m["mins"] is not None:
-        return occurrence - timedelta(minutes=int(m["mins"]))
-    local_day = occurrence.astimezone(zone).date() - timedelta(days=int(m["days"]))
-    return datetime.combine(local_day, time(int(m["h"]), int(m["m"])), zone).astimezone(UTC)
+    m = read_moment(moment)
+    if m.hours is not None:
+        return occurrence - timedelta(hours=m.hours)
+    if m.minutes is not None:
+        return occurrence - timedelta(minutes=m.minutes)
+    assert m.days is not None
+    local_day = occurrence.astimezone(zone).date() - timedelta(days=m.days)
+    return datetime.combine(local_day, time(m.hour, m.minute), zone).astimezone(UTC)
 
 
-NOW = "now"  # a reminder planned for the moment the event is saved
 SOON_MOMENTS = ("30m",)  # when every moment of an event has already passed: right away, and these still ahead
 
 
