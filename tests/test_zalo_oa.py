@@ -464,6 +464,26 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
     assert [n for n, _ in application.events.responses(secretary, event.id)["attend"]] == ["Phạm Thị Hoa"]
 
 
+def test_a_deadline_reminder_on_the_oa_carries_submitted_and_the_press_is_recorded(
+    oa: FakeZaloOA, tmp_path: Path
+) -> None:
+    application, clock, secretary = _reminder_setup(tmp_path, oa)
+    event = application.events.create(
+        secretary, EventDraft("deadline", "Nộp báo cáo quý", When(date(2026, 4, 13), time(17, 0)), topic="report")
+    )
+    clock._at = clock._at.replace(day=12, hour=12)
+    application.zalo_oa.touch("u1", clock.now())
+    asyncio.run(application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()}).tick())
+    reminder = next(m for m in oa.wait_sent(1, "u1") if m.buttons)
+    assert "Đã nộp" in [b["title"] for b in reminder.buttons]
+    assert any(n.endswith(".docx") for k, n, _ in oa.uploads if k == "file")  # the draft report, as a file
+    with RunningOA(application) as bot:
+        count = len(oa.sent("u1"))
+        press(oa, bot.url, "u1", reminder, "Đã nộp")
+        assert oa.wait_sent(count + 1, "u1")[-1].text == "Đã ghi nhận: đồng chí đã nộp. Cảm ơn đồng chí."
+    assert [n for n, _ in application.events.responses(secretary, event.id)["submitted"]] == ["Phạm Thị Hoa"]
+
+
 def test_a_notice_outside_the_window_is_reported_and_a_reply_opens_the_window(oa: FakeZaloOA, tmp_path: Path) -> None:
     application, clock, secretary = _reminder_setup(tmp_path, oa)
     application.events.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
