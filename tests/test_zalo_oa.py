@@ -265,9 +265,9 @@ def test_a_token_near_expiry_is_refreshed_and_the_refresh_token_replaced(oa: Fak
         row = s.get(ZaloOAToken, OA_ID)
         assert row is not None and row.refresh_token != first_refresh and row.status == "ok"
     assert first_refresh not in oa.refresh_tokens  # single-use: the old one is spent
-    oa.expire_access()  # the platform refuses the access token (-216): refreshed once more, then sent
+    oa.expire_access()  # the platform answers -220 (expired or removed): refreshed once more, then sent
     assert asyncio.run(sender_for(application).send(item)) == Result("sent")
-    assert oa.refreshes == 2 and len(oa.sent("u1")) == 2
+    assert oa.refreshes == 2 and len(oa.sent("u1")) == 2 and any(r["error"] == -220 for r in oa.refused)
 
 
 def test_a_revoked_refresh_token_stops_the_channel_and_tells_the_admins(oa: FakeZaloOA, tmp_path: Path) -> None:

@@ -32,10 +32,10 @@ only a client library or an integrator states.
   tương tác cuối ... tin Tư vấn hoàn toàn miễn phí. Sau 48 giờ ... được tính theo bảng giá" (page "Tổng quan",
   .../tin-nhan/tong-quan), not a limit on sending. Hence ``CHIBO_ZALO_OA_WINDOW_HOURS=168`` by default.
 - Errors read here (page "Mã lỗi"): -216 access token invalid and -220 expired or removed (refresh and try once
-  more; -124 is the ZNS table's); -230 / -232 outside the window; -213 not a follower, -227 account banned or
-  inactive over 45 days, -244 the user restricted this type of message, -218 the user's receiving quota spent
-  (the member is unreachable on the OA); -32 rate limit ("Your application/OA reached limit call api", page
-  "Giới hạn tốc độ gọi API"); -211 out of quota.
+  more; so for -124 on a ZNS call, assumed, and any message naming the access token); -230 / -232 outside the
+  window; -213 not a follower, -227 account banned or inactive over 45 days, -244 the user restricted this type
+  of message, -218 the user's receiving quota spent (the member is unreachable on the OA); -32 rate limit ("Your
+  application/OA reached limit call api", page "Giới hạn tốc độ gọi API"); -211 out of quota.
 - OAuth v4: ``POST {oauth}/access_token`` (``https://oauth.zaloapp.com/v4/oa/access_token``), header
   ``secret_key`` (the app's secret), form ``app_id``, ``grant_type`` = ``refresh_token`` with ``refresh_token``
   (zalo-java-sdk ``src/test/java/GetAccessTokenByRefreshToken.java``) or ``authorization_code`` with ``code``
