@@ -43,8 +43,10 @@ only a client library or an integrator states.
   access token lives 25 hours, the refresh token 3 months and is used once, the code 10 minutes; the replaced
   access token stops working when the new one is issued (page "Xác thực và ủy quyền cho ứng dụng",
   .../bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new). The permission page is ``{oauth}/permission?app_id&
-  redirect_uri&code_challenge&state`` and calls back with ``code`` and ``oa_id``; the challenge is base64url of
-  SHA-256 of the verifier, without padding (zalo-php-sdk ``src/Util/PKCEUtil.php``). A refused grant: no code is
+  redirect_uri&code_challenge&state`` and calls back with ``code`` and ``oa_id`` (the link the app's console
+  makes, as an integrator recorded it; zalo-php-sdk ``OAuth2Client.php`` builds the v3 form with app_id and
+  redirect_uri); the challenge is base64url of SHA-256 of the verifier, without padding (zalo-php-sdk
+  ``src/Util/PKCEUtil.php``). A refused grant: no code is
   documented; read as an answer without tokens (``{"error", "error_name", "error_description"}``: assumed).
 - OA profile: ``GET {api}/v2.0/oa/getoa`` → ``data.oaid``, ``name`` (zalo-php-sdk ``src/ZaloEndPoint.php``
   API_OA_GET_PROFILE; the field name from the page "Lấy thông tin Zalo Official Account").

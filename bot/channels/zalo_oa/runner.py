@@ -4,7 +4,8 @@ answered through the dialogue core, its tokens kept fresh, and the outbox sender
 Every request's ``X-ZEvent-Signature`` is checked (client.py ``signature``) before anything is read: a
 request without a valid one is refused with 403 and logged. An event is handled once, by its ``msg_id`` (or
 name, user and timestamp): the platform sends an event again after 30 s, 5, 15, 30 and 60 minutes when it could
-not reach the webhook, the same body with a ``num_retry`` header. Events for another OA are ignored, and the
+not reach the webhook, the same body with a ``num_retry`` header (the events seen are kept per process: a
+delivery sent again is one that reached no instance). Events for another OA are ignored, and the
 webhook answers 200 at once and handles the event after: the platform asks for 200 within 2 seconds (page
 "Giới thiệu về Webhook", .../webhook/tong-quan, as copied by integrators; hainh.me "Webhook luôn phải trả về
 HTTP Code 200 OK và phải phản hồi trong vòng 2 giây").
