@@ -2,11 +2,13 @@
 answered through the dialogue core, its tokens kept fresh, and the outbox sender.
 
 Every request's ``X-ZEvent-Signature`` is checked (client.py ``signature``) before anything is read: a
-request without a valid one is refused with 403 and logged. An event is handled once (by its ``msg_id``, or
-name, user and timestamp: the platform sends again what was not acknowledged within its time limit), events
-for another OA are ignored, and the webhook answers 200 at once and handles the event after: the documents
-ask for an answer within 2 seconds (hainh.me, "Webhook luôn phải trả về HTTP Code 200 OK và phải phản hồi
-trong vòng 2 giây").
+request without a valid one is refused with 403 and logged. An event is handled once, by its ``msg_id`` (or
+name, user and timestamp): the platform sends an event again after 30 s, 5, 15, 30 and 60 minutes when it could
+not reach the webhook, the same body with a ``num_retry`` header (the events seen are kept per process: a
+delivery sent again is one that reached no instance). Events for another OA are ignored, and the
+webhook answers 200 at once and handles the event after: the platform asks for 200 within 2 seconds (page
+"Giới thiệu về Webhook", .../webhook/tong-quan, as copied by integrators; hainh.me "Webhook luôn phải trả về
+HTTP Code 200 OK và phải phản hồi trong vòng 2 giây").
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from bot.channels.contract import Sender
 from bot.channels.turns import Turns
 from bot.channels.zalo_oa.adapter import (
     CHANNEL,
+    USER_EVENTS_READ,
     event_key,
     event_time,
     file_of,
+    handled,
     incoming,
     oa_of,
     user_of,
@@ -117,7 +121,13 @@ class ZaloOABot:
         except OAError as exc:
             raise StartupError(f"Không kết nối được Zalo OA: {exc}") from exc
         del token
-        log.info("zalo oa %s (%s) started", oa.get("oa_id"), oa.get("name"))
+        oa_id = str(oa.get("oaid") or oa.get("oa_id") or "")
+        if oa_id and oa_id != self.oa_id:
+            raise StartupError(
+                f"CHIBO_ZALO_OA_ID={self.oa_id}, nhưng quyền đã cấp là của trang {oa_id}; "
+                "chạy lại “chibo zalo-oa authorize” với đúng trang của đơn vị."
+            )
+        log.info("zalo oa %s (%s) started", oa_id, oa.get("name"))
 
     # -- events ---------------------------------------------------------------------------------------------
 
@@ -129,7 +139,7 @@ class ZaloOABot:
             return None
         if not isinstance(event, dict):
             return None
-        given = header.strip().removeprefix("mac=")
+        given = header.strip().removeprefix("mac=").strip().lower()  # with or without the prefix: see client.py
         expected = signature(self.app_id, body, str(event.get("timestamp") or ""), self.oa_secret)
         return event if hmac.compare_digest(given.encode(), expected.encode()) else None
 
@@ -138,13 +148,16 @@ class ZaloOABot:
         self.background.spawn(self.handle(event))
 
     async def handle(self, event: dict[str, Any]) -> None:
-        if oa_of(event) and oa_of(event) != self.oa_id:
+        name = str(event.get("event_name") or "")
+        if not handled(event):
+            log.debug("zalo oa: event %s ignored", name)  # receipts, the OA's own messages, ZNS statuses, ...
+            return
+        if oa_of(event) != self.oa_id:
             log.info("zalo oa: event for another OA ignored")
             return
         if not self._seen.first_time(event_key(event)):
             log.info("zalo oa: duplicate event %s ignored", event_key(event))
             return
-        name = str(event.get("event_name") or "")
         user = user_of(event)
         if not user:
             return
@@ -152,12 +165,10 @@ class ZaloOABot:
         if name == "unfollow":
             await asyncio.to_thread(self.app.zalo_oa.unfollowed, user)
             return
-        if name != "follow" and not name.startswith("user_"):
-            return  # the OA's own messages, ZNS statuses, ...
         try:
             if name == "follow":
                 await self._send(user, Reply(vo.WELCOME))
-            elif name in ("user_send_text", "user_send_file"):
+            elif name in USER_EVENTS_READ:
                 await self._converse(event, user)
             else:  # images, stickers, locations, links: not read
                 await self._send(user, Reply(vi.NOT_TEXT))
