@@ -9,9 +9,12 @@ import asyncio
 import collections
 import contextlib
 import logging
+import secrets
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
+
+from pydantic import SecretStr
 
 from bot.channels.contract import ChoiceMemory, Sender
 from bot.config import Settings
@@ -232,6 +235,12 @@ class Background:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def webhook_secret(configured: SecretStr | None) -> str:
+    """The secret a platform sends back with every webhook call: the configured one (several instances behind
+    one proxy must share it), or a fresh random one for a single instance."""
+    return configured.get_secret_value() if configured is not None else secrets.token_urlsafe(32)
 
 
 class Backoff:

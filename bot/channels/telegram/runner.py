@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.channels import StartupError
-from bot.channels.base import Host, apologise, run_channels
+from bot.channels.base import Host, apologise, run_channels, webhook_secret
 from bot.channels.contract import Sender
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
@@ -248,11 +247,7 @@ class TelegramChannel:
         application.bot_data[STOP] = stop
         settings = self.app.settings
         if settings.telegram_webhook_url:
-            secret = (
-                settings.telegram_webhook_secret.get_secret_value()
-                if settings.telegram_webhook_secret
-                else secrets.token_urlsafe(32)
-            )
+            secret = webhook_secret(settings.telegram_webhook_secret)
             await updater.start_webhook(
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,

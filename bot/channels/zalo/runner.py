@@ -10,12 +10,11 @@ import asyncio
 import hmac
 import json
 import logging
-import secrets
 from typing import Any
 from urllib.parse import urlparse
 
 from bot.channels import StartupError
-from bot.channels.base import Background, Backoff, Host, SeenIds, apologise, serve_channels
+from bot.channels.base import Background, Backoff, Host, SeenIds, apologise, serve_channels, webhook_secret
 from bot.channels.contract import Sender
 from bot.channels.turns import Turns
 from bot.channels.zalo.adapter import CHANNEL, incoming, render, unwrap
@@ -169,11 +168,7 @@ class ZaloChannel:
         assert self.bot is not None
         settings = self.app.settings
         if settings.zalo_webhook_url:
-            secret = (
-                settings.zalo_webhook_secret.get_secret_value()
-                if settings.zalo_webhook_secret
-                else secrets.token_urlsafe(32)
-            )
+            secret = webhook_secret(settings.zalo_webhook_secret)
             check_webhook(settings.zalo_webhook_url, secret)
             path = urlparse(settings.zalo_webhook_url).path or "/"
             server = self.bot.webhook_app(path, secret).listen(settings.zalo_webhook_port, settings.zalo_webhook_listen)
