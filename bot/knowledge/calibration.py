@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 SEED = 14
 QUANTILE = 0.5  # chosen on the development and held-out questions together (bench/eval_heldout.py)
+BAND = 5.0  # see Decision.band; chosen the same way
 FLOOR = 0.35  # never answer below this, whatever the content
 CEILING = 0.65  # nor refuse above it
 DEFAULT_THRESHOLD = 0.58  # content too small to calibrate on (the threshold tuned on the bundled content)
@@ -56,11 +57,13 @@ _TRIM = ".,;:!?…\"'“”()[]-–•*+"
 
 @dataclass(frozen=True)
 class Decision:
-    """Answer when the first result scores at least ``threshold`` (0..100)."""
+    """Answer when the first result scores at least ``threshold`` (0..100); up to ``band`` above it, only when
+    the first entry holds every word of the question that weighs (search.LACKING_WEIGHT)."""
 
     threshold: float
     fitted: bool = False
     cases: int = 0  # near-miss questions the threshold was taken from
+    band: float = BAND
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,10 @@ class Source:
 Ranker = Callable[[str, int, frozenset[str]], float | None]
 
 
-def calibrate(sources: Sequence[Source], rank: Ranker, quantile: float = QUANTILE) -> Decision:
+def calibrate(sources: Sequence[Source], rank: Ranker, quantile: float = QUANTILE, band: float = BAND) -> Decision:
     n = len(sources)
     if n < MIN_ENTRIES:
-        return Decision(DEFAULT_THRESHOLD * 100)
+        return Decision(DEFAULT_THRESHOLD * 100, band=band)
     rng = random.Random(SEED)
     per_entry = max(1, min(MAX_PER_ENTRY, CASES_TARGET // n))
     limit = max(1, CASES_TARGET // per_entry)
@@ -92,10 +95,10 @@ def calibrate(sources: Sequence[Source], rank: Ranker, quantile: float = QUANTIL
             got = rank(near_miss(src.text, rng), i, src.own_words)
             scores.append(got if got is not None else 0.0)
     if len(scores) < 20:
-        return Decision(DEFAULT_THRESHOLD * 100)
+        return Decision(DEFAULT_THRESHOLD * 100, band=band)
     scores.sort()
     at = scores[min(len(scores) - 1, int(quantile * len(scores)))]
-    return Decision(min(max(at, FLOOR * 100), CEILING * 100), True, len(scores))
+    return Decision(min(max(at, FLOOR * 100), CEILING * 100), True, len(scores), band)
 
 
 def near_miss(text: str, rng: random.Random) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.calibration import QUANTILE, Decision, Source, calibrate
+from bot.knowledge.calibration import BAND, QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
 from bot.text import lexicon, normalize
 from bot.text.analyzer import Analyzer, is_intent
@@ -39,6 +39,8 @@ from bot.text.normalize import Token, marks_compatible, marks_of, repair_telex, 
 # Whether to answer is decided by a model fitted on the loaded content (bot/knowledge/calibration.py).
 # A first result that the model would answer but whose second is this close is a guess: "ambiguous".
 AMBIGUITY_MARGIN = 2.0
+# A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``decide``.
+LACKING_WEIGHT = 0.3
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
 RERANK_FLOOR = 0.6  # share of the best candidate's lexical score an entry needs to be reranked
@@ -113,6 +115,16 @@ class _Scored(NamedTuple):  # a tuple: tens of thousands are made at index build
     doc: int
     score: float
     closeness: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A question's entries scored, best first, before the decision to answer."""
+
+    query: str
+    result: SearchResult  # what to return when there is nothing to decide (chatter, empty, nothing found)
+    scored: Sequence[_Scored] = ()
+    lacking: float = 0.0  # see SearchIndex._lacking
 
 
 @dataclass
@@ -270,7 +282,7 @@ class SearchIndex:
             if enabled:
                 gc.enable()
 
-    def _calibrate(self, quantile: float = QUANTILE) -> Decision:
+    def _calibrate(self, quantile: float = QUANTILE, band: float = BAND) -> Decision:
         """The answer threshold, taken from near misses made of this content (see calibration.py)."""
 
         def rank(question: str, exclude: int, hidden: frozenset[str]) -> float | None:
@@ -279,11 +291,11 @@ class SearchIndex:
                 return None
             return ranked[2][0].score
 
-        return calibrate(_Sources(self), rank, quantile)
+        return calibrate(_Sources(self), rank, quantile, band)
 
-    def with_quantile(self, quantile: float) -> Decision:
-        """The decision this content gives at another quantile (for choosing it on held-out content)."""
-        return self._calibrate(quantile)
+    def with_quantile(self, quantile: float, band: float = BAND) -> Decision:
+        """The decision this content gives at another quantile and band (for choosing them on held-out content)."""
+        return self._calibrate(quantile, band)
 
     def _build(self) -> None:
         # First pass: every entry analysed; what the whole corpus holds (words with their marks, adjacent
@@ -530,16 +542,46 @@ class SearchIndex:
         return " ".join(t.fold for t in tokenize(text))
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+        return self.decide(self.ranked(query), limit=limit)
+
+    def ranked(self, query: str) -> Ranked:
+        """The entries scored for a question, before the decision to answer (see ``decide``)."""
         ranked = self._rank(query)
         if isinstance(ranked, SearchResult):
-            return ranked
-        normalized, _, scored = ranked
+            return Ranked(query, ranked)
+        normalized, prepared, scored = ranked
+        lacking = self._lacking(prepared, scored[0].doc) if scored else 0.0
+        return Ranked(query, SearchResult(query, normalized, False, "not_found"), scored, lacking)
+
+    def decide(self, ranked: Ranked, decision: Decision | None = None, limit: int = MAX_RESULTS) -> SearchResult:
+        """Whether to answer a ranked question, under this index's decision or another one."""
+        if not ranked.scored:
+            return ranked.result
+        decision = decision or self.decision
+        query, normalized = ranked.query, ranked.result.normalized
+        scored = ranked.scored
         hits = tuple(Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
-        if not hits or hits[0].score < self.decision.threshold:
+        top = hits[0].score
+        if top < decision.threshold:
             return SearchResult(query, normalized, False, "not_found", hits)
-        if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
+        # Near the threshold, a first entry that lacks a word of the question the materials use elsewhere
+        # is about something else: "lương cơ sở năm 2026" is not answered by the entry about 2026's
+        # anniversary, nor "điều lệ đảng có bao nhiêu chương" by one that only shares "điều lệ".
+        if top < decision.threshold + decision.band and ranked.lacking >= LACKING_WEIGHT:
+            return SearchResult(query, normalized, False, "not_found", hits)
+        if len(hits) > 1 and top - hits[1].score < AMBIGUITY_MARGIN:
             return SearchResult(query, normalized, False, "ambiguous", hits)
         return SearchResult(query, normalized, True, "answered", hits)
+
+    def _lacking(self, query: _Query, i: int) -> float:
+        """The weight of the heaviest word of the question that the materials use but entry ``i`` does not."""
+        doc = self._docs[i]
+        heaviest = 0.0
+        for q in query.tokens:
+            fold = q.token.fold
+            if q.known and not q.intent and fold not in doc.key_marks and fold not in doc.body_words:
+                heaviest = max(heaviest, q.weight)
+        return heaviest
 
     def _rank(
         self, query: str, exclude: int = -1, hidden: frozenset[str] = frozenset()
