@@ -41,6 +41,8 @@ from bot.text.normalize import Token, marks_compatible, marks_of, repair_telex, 
 AMBIGUITY_MARGIN = 2.0
 # A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``decide``.
 LACKING_WEIGHT = 0.3
+# Words that ask rather than name what is asked about ("nhóm nào", "được không"): never lacking.
+_ASKING = frozenset({"nao", "khong", "gi", "dau", "sao", "may", "chua"})
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
 RERANK_FLOOR = 0.6  # share of the best candidate's lexical score an entry needs to be reranked
@@ -579,7 +581,7 @@ class SearchIndex:
         heaviest = 0.0
         for q in query.tokens:
             fold = q.token.fold
-            if q.known and not q.intent and fold not in doc.key_marks and fold not in doc.body_words:
+            if q.known and not q.intent and fold not in _ASKING and fold not in doc.key_marks and fold not in doc.body_words:
                 heaviest = max(heaviest, q.weight)
         return heaviest
 
