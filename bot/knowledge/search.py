@@ -126,7 +126,7 @@ class Ranked:
     query: str
     result: SearchResult  # what to return when there is nothing to decide (chatter, empty, nothing found)
     scored: Sequence[_Scored] = ()
-    lacking: float = 0.0  # see SearchIndex._lacking
+    lacking: tuple[float, ...] = ()  # of the first two entries, see SearchIndex._lacking
 
 
 @dataclass
@@ -552,7 +552,7 @@ class SearchIndex:
         if isinstance(ranked, SearchResult):
             return Ranked(query, ranked)
         normalized, prepared, scored = ranked
-        lacking = self._lacking(prepared, scored[0].doc) if scored else 0.0
+        lacking = tuple(self._lacking(prepared, s.doc) for s in scored[:2])
         return Ranked(query, SearchResult(query, normalized, False, "not_found"), scored, lacking)
 
     def decide(self, ranked: Ranked, decision: Decision | None = None, limit: int = MAX_RESULTS) -> SearchResult:
@@ -569,9 +569,16 @@ class SearchIndex:
         # Near the threshold, a first entry that lacks a word of the question the materials use elsewhere
         # is about something else: "lương cơ sở năm 2026" is not answered by the entry about 2026's
         # anniversary, nor "điều lệ đảng có bao nhiêu chương" by one that only shares "điều lệ".
-        if top < decision.threshold + decision.band and ranked.lacking >= LACKING_WEIGHT:
+        lacking = ranked.lacking
+        if top < decision.threshold + decision.band and lacking[0] >= LACKING_WEIGHT:
             return SearchResult(query, normalized, False, "not_found", hits)
-        if len(hits) > 1 and top - hits[1].score < AMBIGUITY_MARGIN:
+        # Two entries this close are a guess, unless the first holds every word of the question the materials
+        # use and the second lacks a weighty one.
+        if (
+            len(hits) > 1
+            and top - hits[1].score < AMBIGUITY_MARGIN
+            and not (lacking[0] == 0 < LACKING_WEIGHT <= lacking[1])
+        ):
             return SearchResult(query, normalized, False, "ambiguous", hits)
         return SearchResult(query, normalized, True, "answered", hits)
 
@@ -581,7 +588,13 @@ class SearchIndex:
         heaviest = 0.0
         for q in query.tokens:
             fold = q.token.fold
-            if q.known and not q.intent and fold not in _ASKING and fold not in doc.key_marks and fold not in doc.body_words:
+            if (
+                q.known
+                and not q.intent
+                and fold not in _ASKING
+                and fold not in doc.key_marks
+                and fold not in doc.body_words
+            ):
                 heaviest = max(heaviest, q.weight)
         return heaviest
 
