@@ -79,6 +79,13 @@ _NUMBERED_WORDS = frozenset({"khoa"})
 # Ba Đình", "tỉnh Gia Lai"), the question is about a place the materials do not cover.
 _PLACE_HEADS = {normalize.fold(w): marks_of(w) for w in ("phường", "xã", "tỉnh", "huyện", "quận", "thôn")}
 
+# Numbers the materials spell out ("bốn kiên định", "hai cấp") are found by a question that writes them in
+# digits ("4 kiên định"). Not "một" (also "a"), nor "năm" (also "year"), nor "tư" (also "private", "capital").
+_SPELLED = {
+    (normalize.fold(w), marks_of(w)): str(n)
+    for w, n in (("hai", 2), ("ba", 3), ("bốn", 4), ("sáu", 6), ("bảy", 7), ("tám", 8), ("chín", 9), ("mười", 10))
+}
+
 Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
 
 
@@ -381,6 +388,12 @@ class SearchIndex:
             body_pairs=a.body_pairs,
             numbers={t.fold for t in a.body if t.number},
         )
+        for t in a.body:
+            spelled = _SPELLED.get((t.fold, t.marks))
+            if spelled is not None:
+                doc.numbers.add(spelled)
+                doc.body_words.add(spelled)
+                doc.body_written.add((spelled, ""))
         _add_number_heads(doc.number_heads, a.body)
         for tokens in a.keys:
             _add_number_heads(doc.number_heads, tokens)
@@ -411,6 +424,10 @@ class SearchIndex:
                     key_marks[t.fold] = (*stored, t.marks)
                 if t.number:
                     doc.numbers.add(t.fold)
+                spelled = _SPELLED.get((t.fold, t.marks))
+                if spelled is not None:
+                    doc.numbers.add(spelled)
+                    key_marks.setdefault(spelled, ("",))
         return doc
 
     # -- weights -----------------------------------------------------------------------------------------
