@@ -154,7 +154,8 @@ def by_file(failures: bool, heldout: Path) -> None:
         f"**{_short(totals['engine'])}** | {_short(totals['bm25s'])} | {_short(totals['rapidfuzz'])} |"
     )
     shipped = evaluate(_system(index, index.decision), [c for cs in sets.values() for c in cs])
-    print(f"| all files, with the constants that ship | {shipped.in_scope + shipped.out_of_scope} | | {_short(shipped)} | | |")
+    size = shipped.in_scope + shipped.out_of_scope
+    print(f"| all files, with the constants that ship | {size} | | {_short(shipped)} | | |")
     print("(each cell: answered right of the answerable / answered wrong / outside questions refused)")
 
 

@@ -94,6 +94,31 @@ class Hit:
     entry: Entry
     score: float
     closeness: float  # the score before the number check: how close the words alone are
+    # The weight of the heaviest word of the question that the materials use and this entry does not.
+    lacking: float = 0.0
+
+
+def answers(hit: Hit, decision: Decision) -> bool:
+    """Whether ``hit`` scores enough to be an answer.
+
+    Near the threshold, an entry that lacks a weighty word of the question that the materials use elsewhere
+    is about something else: "lương cơ sở năm 2026" is not answered by the entry about 2026's anniversary,
+    nor "điều lệ đảng có bao nhiêu chương" by one that only shares "điều lệ".
+    """
+    if hit.score < decision.threshold:
+        return False
+    return hit.score >= decision.threshold + decision.band or hit.lacking < LACKING_WEIGHT
+
+
+def apart(first: Hit, second: Hit) -> bool:
+    """Whether ``first`` stands apart from ``second``, or choosing between them would be a guess.
+
+    Close scores are a guess, unless the first holds every word of the question the materials use and the
+    second lacks a weighty one.
+    """
+    if first.score - second.score >= AMBIGUITY_MARGIN:
+        return True
+    return first.lacking == 0 and second.lacking >= LACKING_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -133,7 +158,7 @@ class Ranked:
     query: str
     result: SearchResult  # what to return when there is nothing to decide (chatter, empty, nothing found)
     scored: Sequence[_Scored] = ()
-    lacking: tuple[float, ...] = ()  # of the first two entries, see SearchIndex._lacking
+    prepared: _Query | None = None
 
 
 @dataclass
@@ -569,33 +594,21 @@ class SearchIndex:
         if isinstance(ranked, SearchResult):
             return Ranked(query, ranked)
         normalized, prepared, scored = ranked
-        lacking = tuple(self._lacking(prepared, s.doc) for s in scored[:2])
-        return Ranked(query, SearchResult(query, normalized, False, "not_found"), scored, lacking)
+        return Ranked(query, SearchResult(query, normalized, False, "not_found"), scored, prepared)
 
     def decide(self, ranked: Ranked, decision: Decision | None = None, limit: int = MAX_RESULTS) -> SearchResult:
         """Whether to answer a ranked question, under this index's decision or another one."""
-        if not ranked.scored:
+        if not ranked.scored or ranked.prepared is None:
             return ranked.result
         decision = decision or self.decision
-        query, normalized = ranked.query, ranked.result.normalized
-        scored = ranked.scored
-        hits = tuple(Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
-        top = hits[0].score
-        if top < decision.threshold:
+        query, normalized, prepared = ranked.query, ranked.result.normalized, ranked.prepared
+        hits = tuple(
+            Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1), self._lacking(prepared, s.doc))
+            for s in ranked.scored[:limit]
+        )
+        if not answers(hits[0], decision):
             return SearchResult(query, normalized, False, "not_found", hits)
-        # Near the threshold, a first entry that lacks a word of the question the materials use elsewhere
-        # is about something else: "lương cơ sở năm 2026" is not answered by the entry about 2026's
-        # anniversary, nor "điều lệ đảng có bao nhiêu chương" by one that only shares "điều lệ".
-        lacking = ranked.lacking
-        if top < decision.threshold + decision.band and lacking[0] >= LACKING_WEIGHT:
-            return SearchResult(query, normalized, False, "not_found", hits)
-        # Two entries this close are a guess, unless the first holds every word of the question the materials
-        # use and the second lacks a weighty one.
-        if (
-            len(hits) > 1
-            and top - hits[1].score < AMBIGUITY_MARGIN
-            and not (lacking[0] == 0 < LACKING_WEIGHT <= lacking[1])
-        ):
+        if len(hits) > 1 and not apart(hits[0], hits[1]):
             return SearchResult(query, normalized, False, "ambiguous", hits)
         return SearchResult(query, normalized, True, "answered", hits)
 
