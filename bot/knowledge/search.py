@@ -85,6 +85,7 @@ _SPELLED = {
     (normalize.fold(w), marks_of(w)): str(n)
     for w, n in (("hai", 2), ("ba", 3), ("bốn", 4), ("sáu", 6), ("bảy", 7), ("tám", 8), ("chín", 9), ("mười", 10))
 }
+_SPELLED_DIGITS = frozenset(_SPELLED.values())
 
 Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
 
@@ -360,6 +361,11 @@ class SearchIndex:
                 key_pairs |= _fold_pairs(folds)
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
             pairs |= key_pairs
+            # A number spelled out is also found as its digits.
+            spelled = {_SPELLED[w] for w in body_written if w in _SPELLED}
+            body_words |= spelled
+            body_written |= {(d, "") for d in spelled}
+            key_words |= {_SPELLED[(t.fold, t.marks)] for k in keys for t in k if (t.fold, t.marks) in _SPELLED}
             df.update(body_words | key_words)
             analysed.append(_Analysed(entry, keys, body, key_words, body_words, body_written, body_pairs, key_pairs))
         for word in [w for w in df if w.startswith("@")]:
@@ -413,12 +419,7 @@ class SearchIndex:
             body_pairs=a.body_pairs,
             numbers={t.fold for t in a.body if t.number},
         )
-        for t in a.body:
-            spelled = _SPELLED.get((t.fold, t.marks))
-            if spelled is not None:
-                doc.numbers.add(spelled)
-                doc.body_words.add(spelled)
-                doc.body_written.add((spelled, ""))
+        doc.numbers.update(w for w in a.body_words if w in _SPELLED_DIGITS)
         _add_number_heads(doc.number_heads, a.body)
         for tokens in a.keys:
             _add_number_heads(doc.number_heads, tokens)
