@@ -42,7 +42,8 @@ AMBIGUITY_MARGIN = 2.0
 # A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``decide``.
 LACKING_WEIGHT = 0.3
 # Words that ask rather than name what is asked about ("nhóm nào", "được không"): never lacking.
-_ASKING = frozenset({"nao", "khong", "gi", "dau", "sao", "may", "chua"})
+# Typed with other marks they are other words ("dầu", "máy"), which count.
+_ASKING = {normalize.fold(w): marks_of(w) for w in ("nào", "không", "gì", "đâu", "sao", "mấy", "chưa")}
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
 RERANK_FLOOR = 0.6  # share of the best candidate's lexical score an entry needs to be reranked
@@ -619,13 +620,10 @@ class SearchIndex:
         heaviest = 0.0
         for q in query.tokens:
             fold = q.token.fold
-            if (
-                q.known
-                and not q.intent
-                and fold not in _ASKING
-                and fold not in doc.key_marks
-                and fold not in doc.body_words
-            ):
+            if not q.known or q.intent or fold in doc.key_marks or fold in doc.body_words:
+                continue
+            asking = _ASKING.get(fold)
+            if asking is None or not marks_compatible(q.token.marks, asking):
                 heaviest = max(heaviest, q.weight)
         return heaviest
 
