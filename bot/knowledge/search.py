@@ -39,7 +39,7 @@ from bot.text.normalize import Token, marks_compatible, marks_of, repair_telex, 
 # Whether to answer is decided by a model fitted on the loaded content (bot/knowledge/calibration.py).
 # A first result that the model would answer but whose second is this close is a guess: "ambiguous".
 AMBIGUITY_MARGIN = 2.0
-# A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``decide``.
+# A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``answers``.
 LACKING_WEIGHT = 0.3
 # Words that ask rather than name what is asked about ("nhóm nào", "được không"): never lacking.
 # Typed with other marks they are other words ("dầu", "máy"), which count.
