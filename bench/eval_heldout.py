@@ -5,9 +5,10 @@
 Three measures, each printed as a table:
 
 1. **By content file, held out** (tests/eval/heldout/<kind>-<file>.yaml, written after the engine was set and
-   never used to tune it). For each content file F, the one hand-set constant of the decision to answer
-   (``calibration.QUANTILE``) is chosen on the questions that are not about F (the development set's and the
-   other files' held-out ones); then the questions about F are asked of the index over all the content. The
+   never used to tune it). For each content file F, the two hand-set constants of the decision to answer
+   (``calibration.QUANTILE`` and ``calibration.BAND``) are chosen on the questions that are not about F (the
+   development set's and the other files' held-out ones); then the questions about F are asked of the index over
+   all the content. The
    baselines get their threshold the same way: the best one on the questions that are not about F.
 2. **A booklet written apart** (tests/data/heldout/booklet/, its questions in
    tests/data/heldout/booklet-questions.yaml): different authors, same topics, nothing tuned on it. Asked
@@ -19,6 +20,7 @@ Three measures, each printed as a table:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -31,10 +33,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from eval_qa import bm25_scores, engine_system, rapidfuzz_scores, row, thresholded  # noqa: E402
 
 from bot.knowledge.base import load_knowledge  # noqa: E402
-from bot.knowledge.calibration import QUANTILE, Decision  # noqa: E402
+from bot.knowledge.calibration import BAND, QUANTILE, Decision  # noqa: E402
 from bot.knowledge.content import without_phrasings  # noqa: E402
 from bot.knowledge.evaluation import Case, Report, evaluate, load_cases  # noqa: E402
-from bot.knowledge.search import SearchIndex  # noqa: E402
+from bot.knowledge.search import Ranked, SearchIndex  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "eval" / "heldout"
 BOOKLET = ROOT / "tests" / "data" / "heldout" / "booklet"
@@ -42,6 +44,7 @@ BOOKLET_QUESTIONS = ROOT / "tests" / "data" / "heldout" / "booklet-questions.yam
 DEV = ROOT / "tests" / "eval" / "dev.yaml"
 BLIND = ROOT / "tests" / "eval" / "blind.yaml"
 QUANTILES = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
+BANDS = (0.0, 3.0, 5.0, 8.0, 10.0)
 
 Best = Callable[[str], tuple[str | None, float]]
 
@@ -69,23 +72,37 @@ def _quality(r: Report) -> float:
 
 
 _DECISIONS: dict[tuple[int, float], Decision] = {}
+_RANKED: dict[tuple[int, str], Ranked] = {}
 
 
-def _decision(index: SearchIndex, q: float) -> Decision:
+def _decision(index: SearchIndex, q: float, band: float) -> Decision:
     key = (id(index), q)
     if key not in _DECISIONS:
         _DECISIONS[key] = index.with_quantile(q)
-    return _DECISIONS[key]
+    return dataclasses.replace(_DECISIONS[key], band=band)
 
 
-def _choose_quantile(index: SearchIndex, tuning: Sequence[Case]) -> float:
-    best_q, best = QUANTILE, -1.0
-    for q in sorted(QUANTILES, key=lambda v: abs(v - QUANTILE)):  # ties go to the default
-        index.decision = _decision(index, q)
-        got = _quality(evaluate(engine_system(index), tuning))
+def _system(index: SearchIndex, decision: Decision):  # type: ignore[no-untyped-def]
+    """The engine under another decision; a question is ranked once, whatever the decision."""
+
+    def run(q: str) -> tuple[bool, str | None, float]:
+        key = (id(index), q)
+        if key not in _RANKED:
+            _RANKED[key] = index.ranked(q)
+        r = index.decide(_RANKED[key], decision)
+        return r.answered, (r.best.entry.id if r.best else None), (r.best.score if r.best else 0.0)
+
+    return run
+
+
+def _choose(index: SearchIndex, tuning: Sequence[Case]) -> tuple[float, float]:
+    best_qb, best = (QUANTILE, BAND), -1.0
+    grid = [(q, b) for q in QUANTILES for b in BANDS]
+    for q, b in sorted(grid, key=lambda v: (abs(v[0] - QUANTILE), abs(v[1] - BAND))):  # ties go to the default
+        got = _quality(evaluate(_system(index, _decision(index, q, b)), tuning))
         if got > best + 1e-9:
-            best_q, best = q, got
-    return best_q
+            best_qb, best = (q, b), got
+    return best_qb
 
 
 def by_file(failures: bool, heldout: Path) -> None:
@@ -97,7 +114,7 @@ def by_file(failures: bool, heldout: Path) -> None:
     rf_best, bm_best = rapidfuzz_scores(entries), bm25_scores(entries)
     totals = {"engine": Report(), "rapidfuzz": Report(), "bm25s": Report()}
     print("\n## By content file, held out (tests/eval/heldout/)")
-    print("| content file | questions (outside) | quantile → threshold | chibo engine | bm25s | rapidfuzz |")
+    print("| content file | questions (outside) | quantile → threshold, band | chibo engine | bm25s | rapidfuzz |")
     print("|---|---|---|---|---|---|")
     for path in sorted(heldout.glob("*.yaml")):
         kind, _, stem = path.stem.partition("-")
@@ -110,9 +127,9 @@ def by_file(failures: bool, heldout: Path) -> None:
         others = [c for p, cs in sets.items() if p != path for c in cs]
         tuning = [c for c in [*dev, *others] if not (c.expect & ids)]
         cases = sets[path]
-        q = _choose_quantile(index, tuning)
-        index.decision = _decision(index, q)
-        ours = evaluate(engine_system(index), cases)
+        q, band = _choose(index, tuning)
+        decision = _decision(index, q, band)
+        ours = evaluate(_system(index, decision), cases)
         _, t_rf = thresholded(rf_best, tuning)
         _, t_bm = thresholded(bm_best, tuning)
         rf = evaluate(_at(rf_best, t_rf), cases)
@@ -121,21 +138,24 @@ def by_file(failures: bool, heldout: Path) -> None:
             _add(totals[name], r)
         out = sum(not c.in_scope for c in cases)
         print(
-            f"| {file} | {len(cases)} ({out}) | {q:.2f} → {index.decision.threshold:.1f} | {_short(ours)} | "
+            f"| {file} | {len(cases)} ({out}) | {q:.2f} → {decision.threshold:.1f}, {band:.0f} | {_short(ours)} | "
             f"{_short(bm)} | {_short(rf)} |"
         )
         if failures:
             print("\n".join(ours.failures))
     everything = [*dev, *(c for cs in sets.values() for c in cs)]
-    chosen = _choose_quantile(index, everything)
+    chosen, band = _choose(index, everything)
     print(
-        f"(on every question above and the development set together the quantile chosen is {chosen:.2f}; "
-        f"the engine ships with {QUANTILE:.2f})"
+        f"(on every question above and the development set together the quantile chosen is {chosen:.2f} and the "
+        f"band {band:.0f}; the engine ships with {QUANTILE:.2f} and {BAND:.0f})"
     )
     print(
         f"| **all files** | {totals['engine'].in_scope + totals['engine'].out_of_scope} | | "
         f"**{_short(totals['engine'])}** | {_short(totals['bm25s'])} | {_short(totals['rapidfuzz'])} |"
     )
+    shipped = evaluate(_system(index, index.decision), [c for cs in sets.values() for c in cs])
+    size = shipped.in_scope + shipped.out_of_scope
+    print(f"| all files, with the constants that ship | {size} | | {_short(shipped)} | | |")
     print("(each cell: answered right of the answerable / answered wrong / outside questions refused)")
 
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_engine import as_typed, synthetic, word_pool  # noqa: E402
-from eval_heldout import _without_variants  # noqa: E402
 
 from bot.knowledge.base import load_knowledge  # noqa: E402
+from bot.knowledge.content import without_phrasings  # noqa: E402
 from bot.knowledge.evaluation import load_cases  # noqa: E402
 from bot.knowledge.search import SearchIndex, SearchResult  # noqa: E402
 from bot.text.analyzer import Analyzer  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for label, folder in (
             ("content/", ROOT / "content"),
-            ("content/ without variants", _without_variants(ROOT / "content", Path(tmp))),
+            ("content/ without variants", without_phrasings(ROOT / "content", Path(tmp))),
         ):
             print(f"## {label}")
             show(load_knowledge(folder).index, questions)

@@ -14,10 +14,10 @@ EVAL = ROOT / "tests" / "eval"
 
 # Floors, a little under what the engine measures today, so a change that makes answers worse fails here.
 FLOORS = {
-    "dev.yaml": {"accuracy": 0.95, "refusal": 0.90, "wrong": 0.03},
-    # The threshold chosen on every question set together answers 4 of blind.yaml's 20 outside questions
-    # (README, "Quyết định trả lời"): the price of answering a quarter more of the held-out questions.
-    "blind.yaml": {"accuracy": 0.90, "refusal": 0.75, "wrong": 0.05},
+    "dev.yaml": {"accuracy": 0.98, "refusal": 0.96, "wrong": 0.01},
+    # 19 of blind.yaml's 20 outside questions refused (README, "Quyết định trả lời"): the one answered
+    # ("đảng viên được miễn sinh hoạt khi nào") shares every word with an entry.
+    "blind.yaml": {"accuracy": 0.98, "refusal": 0.94, "wrong": 0.01},
 }
 
 
@@ -54,8 +54,8 @@ def test_every_expected_id_exists(knowledge: Knowledge) -> None:
 
 # Content nobody tuned on (bench/eval_heldout.py prints the full tables): questions written after the engine
 # was set, per content file, and a booklet written apart with its own questions. Floors a little under today.
-HELDOUT_FLOORS = {"accuracy": 0.72, "refusal": 0.80, "wrong": 0.07}
-BOOKLET_FLOORS = {"accuracy": 0.75, "refusal": 0.88, "wrong": 0.05}
+HELDOUT_FLOORS = {"accuracy": 0.72, "refusal": 0.86, "wrong": 0.06}
+BOOKLET_FLOORS = {"accuracy": 0.78, "refusal": 0.92, "wrong": 0.03}
 
 
 def _system(knowledge: Knowledge):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,26 @@ def test_a_place_the_materials_never_name_is_not_answered_as_another_place() -> 
     assert index.search("tỉnh Sơn La học nghị quyết đại hội XIV khi nào").answered
     r = index.search("tinh gia lai hoc nghi quyet dai hoi xiv khi nao")
     assert not r.answered and r.suggestions
+
+
+def test_a_first_entry_that_lacks_a_weighty_word_of_the_question_is_not_an_answer_near_the_threshold() -> None:
+    """ "Lương hưu năm 2026" shares only the year and "năm" with the entry about the Party's 96th anniversary:
+    near the threshold that is another topic, refused with suggestions; the same entry asked about fully is
+    answered."""
+    index = load_knowledge(Path(__file__).resolve().parent.parent / "content").index
+    for q in ("lương hưu năm 2026 là bao nhiêu", "phu cap cap uy nam 2026 bao nhieu"):
+        ranked = index.ranked(q)
+        r = index.decide(ranked)
+        assert not r.answered and r.reason == "not_found" and r.best is not None, q
+        assert r.best.lacking > 0 and len(r.suggestions) <= 3, q
+        # without the band the score alone would have answered it
+        assert index.decide(ranked, dataclasses.replace(index.decision, band=0)).answered, q
+    assert best(index, "kỷ niệm 96 năm ngày thành lập đảng tuyên truyền gì") == "vp-96-nam-thanh-lap-dang"
+
+
+def test_a_number_in_digits_finds_the_number_spelled_out_and_stays_exact() -> None:
+    index = load_knowledge(Path(__file__).resolve().parent / "data" / "heldout" / "booklet").index
+    assert best(index, "4 kiên định gồm những gì") == "hb-g-bon-kien-dinh"
+    assert best(index, "chinh quyen dia phuong 2 cap") == "hb-g-chinh-quyen-hai-cap"
+    for q in ("5 kiên định gồm những gì", "chinh quyen dia phuong 3 cap"):
+        assert not index.search(q).answered, q

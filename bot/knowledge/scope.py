@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.knowledge.content import Entry
-from bot.knowledge.search import AMBIGUITY_MARGIN, MAX_RESULTS, Hit, SearchIndex, SearchResult
+from bot.knowledge.search import MAX_RESULTS, Hit, SearchIndex, SearchResult, answers, apart
 
 # How many scored entries to take from the index before filtering: every candidate it scores.
 POOL = 200
@@ -87,24 +87,26 @@ def search_for(index: SearchIndex, question: str, reach: Reach) -> Scoped:
 def restrict(index: SearchIndex, result: SearchResult, reach: Reach) -> SearchResult:
     """``result`` (from ``index.search``) as if only the asker's own content were in the index.
 
-    The same decision as the index's (its threshold and ambiguity margin), except that among the entries that
+    The same decision as the index's (``answers`` and ``apart``), except that among the entries that
     answer, a nearer organisation's wins over a farther one's or the national content's unless that scores more
     than ``NEAREST_MARGIN`` higher; entries at the same distance are compared as the engine compares them. For
     content without scopes this is the index's own answer.
     """
     hits = [h for h in result.hits if reach.owns(h.entry)]
-    threshold = index.decision.threshold
-    answering = [h for h in hits if h.score >= threshold]
+    decision = index.decision
+    answering = [h for h in hits if h.score >= decision.threshold]
     if not answering:
         return SearchResult(result.query, result.normalized, False, "not_found", tuple(hits))
     best = answering[0].score
     nearest = min(_distance(reach, h) for h in answering if h.score >= best - NEAREST_MARGIN)
     tier = [h for h in hits if _distance(reach, h) == nearest]
-    top = next(h for h in tier if h.score >= threshold)
+    top = next(h for h in tier if h.score >= decision.threshold)
     rest = [h for h in hits if h is not top]
     ordered = (top, *rest)
+    if not answers(top, decision):
+        return SearchResult(result.query, result.normalized, False, "not_found", ordered)
     runner_up = next((h for h in tier if h is not top), None)
-    if runner_up is not None and top.score - runner_up.score < AMBIGUITY_MARGIN:
+    if runner_up is not None and not apart(top, runner_up):
         return SearchResult(result.query, result.normalized, False, "ambiguous", ordered)
     return SearchResult(result.query, result.normalized, True, "answered", ordered)
 

@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.calibration import QUANTILE, Decision, Source, calibrate
+from bot.knowledge.calibration import BAND, QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
 from bot.text import lexicon, normalize
 from bot.text.analyzer import Analyzer, is_intent
@@ -39,6 +39,11 @@ from bot.text.normalize import Token, marks_compatible, marks_of, repair_telex, 
 # Whether to answer is decided by a model fitted on the loaded content (bot/knowledge/calibration.py).
 # A first result that the model would answer but whose second is this close is a guess: "ambiguous".
 AMBIGUITY_MARGIN = 2.0
+# A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``answers``.
+LACKING_WEIGHT = 0.3
+# Words that ask rather than name what is asked about ("nhóm nào", "được không"): never lacking.
+# Typed with other marks they are other words ("dầu", "máy"), which count.
+_ASKING = {normalize.fold(w): marks_of(w) for w in ("nào", "không", "gì", "đâu", "sao", "mấy", "chưa")}
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
 RERANK_FLOOR = 0.6  # share of the best candidate's lexical score an entry needs to be reranked
@@ -75,6 +80,14 @@ _NUMBERED_WORDS = frozenset({"khoa"})
 # Ba Đình", "tỉnh Gia Lai"), the question is about a place the materials do not cover.
 _PLACE_HEADS = {normalize.fold(w): marks_of(w) for w in ("phường", "xã", "tỉnh", "huyện", "quận", "thôn")}
 
+# Numbers the materials spell out ("bốn kiên định", "hai cấp") are found by a question that writes them in
+# digits ("4 kiên định"). Not "một" (also "a"), nor "năm" (also "year"), nor "tư" (also "private", "capital").
+_SPELLED = {
+    (normalize.fold(w), marks_of(w)): str(n)
+    for w, n in (("hai", 2), ("ba", 3), ("bốn", 4), ("sáu", 6), ("bảy", 7), ("tám", 8), ("chín", 9), ("mười", 10))
+}
+_SPELLED_DIGITS = frozenset(_SPELLED.values())
+
 Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
 
 
@@ -83,6 +96,31 @@ class Hit:
     entry: Entry
     score: float
     closeness: float  # the score before the number check: how close the words alone are
+    # The weight of the heaviest word of the question that the materials use and this entry does not.
+    lacking: float = 0.0
+
+
+def answers(hit: Hit, decision: Decision) -> bool:
+    """Whether ``hit`` scores enough to be an answer.
+
+    Near the threshold, an entry that lacks a weighty word of the question that the materials use elsewhere
+    is about something else: "lương cơ sở năm 2026" is not answered by the entry about 2026's anniversary,
+    nor "điều lệ đảng có bao nhiêu chương" by one that only shares "điều lệ".
+    """
+    if hit.score < decision.threshold:
+        return False
+    return hit.score >= decision.threshold + decision.band or hit.lacking < LACKING_WEIGHT
+
+
+def apart(first: Hit, second: Hit) -> bool:
+    """Whether ``first`` stands apart from ``second``, or choosing between them would be a guess.
+
+    Close scores are a guess, unless the first holds every word of the question the materials use and the
+    second lacks a weighty one.
+    """
+    if first.score - second.score >= AMBIGUITY_MARGIN:
+        return True
+    return first.lacking == 0 and second.lacking >= LACKING_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -113,6 +151,16 @@ class _Scored(NamedTuple):  # a tuple: tens of thousands are made at index build
     doc: int
     score: float
     closeness: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A question's entries scored, best first, before the decision to answer."""
+
+    query: str
+    result: SearchResult  # what to return when there is nothing to decide (chatter, empty, nothing found)
+    scored: Sequence[_Scored] = ()
+    prepared: _Query | None = None
 
 
 @dataclass
@@ -270,7 +318,7 @@ class SearchIndex:
             if enabled:
                 gc.enable()
 
-    def _calibrate(self, quantile: float = QUANTILE) -> Decision:
+    def _calibrate(self, quantile: float = QUANTILE, band: float = BAND) -> Decision:
         """The answer threshold, taken from near misses made of this content (see calibration.py)."""
 
         def rank(question: str, exclude: int, hidden: frozenset[str]) -> float | None:
@@ -279,11 +327,11 @@ class SearchIndex:
                 return None
             return ranked[2][0].score
 
-        return calibrate(_Sources(self), rank, quantile)
+        return calibrate(_Sources(self), rank, quantile, band)
 
-    def with_quantile(self, quantile: float) -> Decision:
-        """The decision this content gives at another quantile (for choosing it on held-out content)."""
-        return self._calibrate(quantile)
+    def with_quantile(self, quantile: float, band: float = BAND) -> Decision:
+        """The decision this content gives at another quantile and band (for choosing them on held-out content)."""
+        return self._calibrate(quantile, band)
 
     def _build(self) -> None:
         # First pass: every entry analysed; what the whole corpus holds (words with their marks, adjacent
@@ -314,6 +362,11 @@ class SearchIndex:
                 key_pairs |= _fold_pairs(folds)
                 word_marks.update(zip(folds, [t.marks for t in tokens], strict=True))
             pairs |= key_pairs
+            # A number spelled out is also found as its digits.
+            spelled = {_SPELLED[w] for w in body_written if w in _SPELLED}
+            body_words |= spelled
+            body_written |= {(d, "") for d in spelled}
+            key_words |= {_SPELLED[(t.fold, t.marks)] for k in keys for t in k if (t.fold, t.marks) in _SPELLED}
             df.update(body_words | key_words)
             analysed.append(_Analysed(entry, keys, body, key_words, body_words, body_written, body_pairs, key_pairs))
         for word in [w for w in df if w.startswith("@")]:
@@ -367,6 +420,7 @@ class SearchIndex:
             body_pairs=a.body_pairs,
             numbers={t.fold for t in a.body if t.number},
         )
+        doc.numbers.update(w for w in a.body_words if w in _SPELLED_DIGITS)
         _add_number_heads(doc.number_heads, a.body)
         for tokens in a.keys:
             _add_number_heads(doc.number_heads, tokens)
@@ -397,6 +451,10 @@ class SearchIndex:
                     key_marks[t.fold] = (*stored, t.marks)
                 if t.number:
                     doc.numbers.add(t.fold)
+                spelled = _SPELLED.get((t.fold, t.marks))
+                if spelled is not None:
+                    doc.numbers.add(spelled)
+                    key_marks.setdefault(spelled, ("",))
         return doc
 
     # -- weights -----------------------------------------------------------------------------------------
@@ -530,16 +588,44 @@ class SearchIndex:
         return " ".join(t.fold for t in tokenize(text))
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+        return self.decide(self.ranked(query), limit=limit)
+
+    def ranked(self, query: str) -> Ranked:
+        """The entries scored for a question, before the decision to answer (see ``decide``)."""
         ranked = self._rank(query)
         if isinstance(ranked, SearchResult):
-            return ranked
-        normalized, _, scored = ranked
-        hits = tuple(Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1)) for s in scored[:limit])
-        if not hits or hits[0].score < self.decision.threshold:
+            return Ranked(query, ranked)
+        normalized, prepared, scored = ranked
+        return Ranked(query, SearchResult(query, normalized, False, "not_found"), scored, prepared)
+
+    def decide(self, ranked: Ranked, decision: Decision | None = None, limit: int = MAX_RESULTS) -> SearchResult:
+        """Whether to answer a ranked question, under this index's decision or another one."""
+        if not ranked.scored or ranked.prepared is None:
+            return ranked.result
+        decision = decision or self.decision
+        query, normalized, prepared = ranked.query, ranked.result.normalized, ranked.prepared
+        hits = tuple(
+            Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1), self._lacking(prepared, s.doc))
+            for s in ranked.scored[:limit]
+        )
+        if not answers(hits[0], decision):
             return SearchResult(query, normalized, False, "not_found", hits)
-        if len(hits) > 1 and hits[0].score - hits[1].score < AMBIGUITY_MARGIN:
+        if len(hits) > 1 and not apart(hits[0], hits[1]):
             return SearchResult(query, normalized, False, "ambiguous", hits)
         return SearchResult(query, normalized, True, "answered", hits)
+
+    def _lacking(self, query: _Query, i: int) -> float:
+        """The weight of the heaviest word of the question that the materials use but entry ``i`` does not."""
+        doc = self._docs[i]
+        heaviest = 0.0
+        for q in query.tokens:
+            fold = q.token.fold
+            if not q.known or q.intent or fold in doc.key_marks or fold in doc.body_words:
+                continue
+            asking = _ASKING.get(fold)
+            if asking is None or not marks_compatible(q.token.marks, asking):
+                heaviest = max(heaviest, q.weight)
+        return heaviest
 
     def _rank(
         self, query: str, exclude: int = -1, hidden: frozenset[str] = frozenset()
