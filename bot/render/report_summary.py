@@ -11,7 +11,8 @@ import io
 from zoneinfo import ZoneInfo
 
 from bot.figures import Attendance, ConferenceLine, ReportFigures, UnitFigures, pick_conference, share
-from bot.text.cells import xlsx_cell
+from bot.memory import collector_paused
+from bot.text.cells import xlsx_cell, xlsx_value
 
 MAX_BARS = 40
 MAX_ROWS_IN_CHAT = 40
@@ -250,6 +251,7 @@ def _ratio(n: int, total: int) -> float | None:
     return round(n / total, 4) if total else None
 
 
+@collector_paused()
 def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -271,13 +273,18 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
         ws.append(cells)
         return ws
 
+    rates: dict[tuple[str, ...], frozenset[int]] = {}
+
     def put(ws: object, values: list[object], head: tuple[str, ...]) -> None:
-        row = []
-        for name, value in zip(head, values, strict=False):
-            cell = xlsx_cell(ws, value)  # a string stays text, never a formula (bot/text/cells.py)
-            if name.startswith("Tỷ lệ"):
-                cell.number_format = "0%"
-            row.append(cell)
+        # A string stays text, never a formula (bot/text/cells.py); a plain value where that is enough, since a
+        # province's workbook has some 100,000 of them; a cell with its format for a rate.
+        percent = rates.get(head)
+        if percent is None:
+            percent = rates[head] = frozenset(i for i, name in enumerate(head) if name.startswith("Tỷ lệ"))
+        row = [
+            xlsx_cell(ws, value, number_format="0%") if i in percent and value is not None else xlsx_value(ws, value)
+            for i, value in enumerate(values[: len(head)])
+        ]
         ws.append(row)  # type: ignore[attr-defined]
 
     summary = sheet("Tổng hợp", SUMMARY_HEAD, {1: 40})

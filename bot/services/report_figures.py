@@ -38,6 +38,7 @@ from bot.figures import (
     ReportFigures,
     UnitFigures,
 )
+from bot.memory import collector_paused
 from bot.services import attendance as att
 from bot.services.org import OrgError
 from bot.services.policy import Actor, Denied
@@ -51,7 +52,7 @@ GONE = ("left", "erased")
 Occurrence = Callable[[Event, datetime], datetime]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     id: int
     cell: int
@@ -63,6 +64,7 @@ def _ids(path: str) -> list[int]:
     return [int(x) for x in path.strip("/").split("/") if x]
 
 
+@collector_paused()
 def report_figures(
     s: Session,
     root: Unit,
@@ -97,7 +99,15 @@ def report_figures(
         elif status in GONE:
             left[unit_id] = left.get(unit_id, 0) + 1
     by_cell: dict[int, list[_Person]] = {c: [] for c in cell_ids}
-    for p in sorted(roll.values(), key=lambda p: person_key(p.name)):  # every list of names keeps this order
+    keys: dict[str, tuple[str, str]] = {}  # a name's key, computed once: many members share a name
+
+    def key(p: _Person) -> tuple[str, str]:
+        found = keys.get(p.name)
+        if found is None:
+            found = keys[p.name] = person_key(p.name)
+        return found
+
+    for p in sorted(roll.values(), key=key):  # every list of names keeps this order
         by_cell[p.cell].append(p)
     figures = {
         c: UnitFigures(
