@@ -282,7 +282,9 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
         if percent is None:
             percent = rates[head] = frozenset(i for i, name in enumerate(head) if name.startswith("Tỷ lệ"))
         row = [
-            xlsx_cell(ws, value, number_format="0%") if i in percent and value is not None else xlsx_value(ws, value)
+            xlsx_cell(ws, value, number_format="0%")
+            if i in percent and value is not None
+            else xlsx_value(ws, value if value != "" else None)  # an empty list of names: no cell at all
             for i, value in enumerate(values[: len(head)])
         ]
         ws.append(row)  # type: ignore[attr-defined]
@@ -343,9 +345,8 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
 def as_png(figures: ReportFigures) -> bytes:
     """One bar per unit below (at most ``MAX_BARS``: the lowest rates), or per item of a cell's report."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     conference, _ = pick_conference(figures)
     if figures.level == "cell":
@@ -362,9 +363,13 @@ def as_png(figures: ReportFigures) -> bytes:
             rows = _lowest(rows, conference, MAX_BARS)
             title = f"{MAX_BARS}/{len(figures.rows)} đơn vị có tỷ lệ thấp nhất — {_metric(figures, conference)}"
         bars = [(r.name, _score(r, conference) if _has_figure(r, conference) else None) for r in rows]
-    plt.rcParams["font.family"] = "DejaVu Sans"  # bundled with matplotlib; has every Vietnamese letter
+    # Drawn on the Agg canvas directly, without pyplot's global state (a chat's turn may run in any thread);
+    # DejaVu Sans is bundled with matplotlib and has every Vietnamese letter.
     height = max(3.0, 0.32 * len(bars) + 1.6)
-    fig, ax = plt.subplots(figsize=(8, height), dpi=110)
+    matplotlib.rcParams["font.family"] = "DejaVu Sans"
+    fig = Figure(figsize=(8, height), dpi=110)
+    FigureCanvasAgg(fig)  # the figure draws on Agg
+    ax = fig.add_subplot()
     labels = [_short(name) for name, _ in bars]
     values = [100 * v if v is not None else 0 for _, v in bars]
     ax.barh(range(len(bars)), values, color="#2e86c1", height=0.6)
@@ -381,7 +386,6 @@ def as_png(figures: ReportFigures) -> bytes:
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
-    plt.close(fig)
     return out.getvalue()
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain.names import NO_NAME
 from bot.figures import (
     Absence,
     Attendance,
@@ -89,13 +90,15 @@ def report_figures(
     # -- the roll ------------------------------------------------------------------------------------------
     roll: dict[int, _Person] = {}
     left: dict[int, int] = {}
-    for mid, unit_id, name, status in s.execute(
+    # Member by member rows are read through the connection, past the ORM's result handling (a tenth of the
+    # time at 100,000 members); same transaction.
+    for mid, unit_id, name, status in s.connection().execute(
         select(Member.id, Member.unit_id, Member.full_name, Member.status)
         .join(Unit, Unit.id == Member.unit_id)
         .where(Unit.path.startswith(root.path, autoescape=True), Unit.kind == "cell")
     ):
         if status in ON_ROLL:
-            roll[mid] = _Person(mid, unit_id, name or "(không tên)", status == "active")
+            roll[mid] = _Person(mid, unit_id, name or NO_NAME, status == "active")
         elif status in GONE:
             left[unit_id] = left.get(unit_id, 0) + 1
     by_cell: dict[int, list[_Person]] = {c: [] for c in cell_ids}
@@ -226,7 +229,7 @@ def _unit_name(s: Session, unit_id: int) -> str:
 def _answers(s: Session, root: Unit, event_id: int, occ: datetime) -> dict[int, tuple[str, str | None]]:
     return {
         mid: (answer, reason)
-        for mid, answer, reason in s.execute(
+        for mid, answer, reason in s.connection().execute(
             select(EventResponse.member_id, EventResponse.answer, EventResponse.reason)
             .join(Member, Member.id == EventResponse.member_id)
             .join(Unit, Unit.id == Member.unit_id)
@@ -299,7 +302,7 @@ def _quiz(
     figures: dict[int, UnitFigures],
 ) -> None:
     best: dict[int, tuple[int, int, bool]] = {}  # member → (score, total, passed) of the best attempt
-    for mid, score, total, passed in s.execute(
+    for mid, score, total, passed in s.connection().execute(
         select(QuizAttempt.member_id, QuizAttempt.score, QuizAttempt.total, QuizAttempt.passed)
         .join(Member, Member.id == QuizAttempt.member_id)
         .join(Unit, Unit.id == Member.unit_id)
