@@ -213,6 +213,21 @@ def test_report_in_chat_with_files_and_the_reminder_of_those_missing(world: dict
         assert s.scalar(select(Outbox.id).where(Outbox.chat_ref == "b1", Outbox.kind == "notice")) is None
 
 
+def test_a_committees_report_offers_the_detail_of_each_unit_below(world: dict[str, object]) -> None:
+    app = world["app"]
+    assert isinstance(app, App)
+    core = app.core()
+    (reply,) = core.handle(IncomingMessage("telegram", "ad", "ad", text="/baocao")).replies
+    assert "Tổng cộng 2 chi bộ" in reply.text and "Hoàng Thị Dung" not in reply.text  # no names above a cell
+    details = {b.label: b.data for b in reply.buttons if b.label.startswith("Chi tiết: ")}
+    assert set(details) == {"Chi tiết: Chi bộ thôn 1", "Chi tiết: Chi bộ thôn 2"}
+    (cell,) = core.handle(IncomingMessage("telegram", "ad", "ad", button=details["Chi tiết: Chi bộ thôn 2"])).replies
+    assert cell.text.startswith("Báo cáo Chi bộ thôn 2") and "Chưa làm: Hoàng Thị Dung" in cell.text
+    assert not [b for b in cell.buttons if b.label.startswith("Chi tiết: ")]  # a cell has nothing below
+    (denied,) = core.handle(IncomingMessage("telegram", "sb", "sb", button=details["Chi tiết: Chi bộ thôn 1"])).replies
+    assert denied.text == vi.DENIED  # the press is checked like the command
+
+
 def test_questions_the_bot_could_not_answer_most_frequent_first(world: dict[str, object]) -> None:
     app, admin, sec_a = world["app"], world["admin"], world["sec_a"]
     assert isinstance(app, App) and isinstance(admin, Actor) and isinstance(sec_a, Actor)

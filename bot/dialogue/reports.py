@@ -1,4 +1,5 @@
-"""Reports in chat: /baocao for a secretary (the cell) or an admin (every cell below), with the workbook and
+"""Reports in chat: /baocao for a secretary (the cell) or an admin (by the units directly below, with a button
+for the detail of each of the lowest), with the workbook and
 the chart attached and a button that reminds only those missing; /chuatraloi for admins."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from bot.figures import Stage
 from bot.messages import vi_reports as vr
 from bot.messages.vi_reports import (
     ALREADY,
+    DETAIL,
     DRAFT,
     DRAFT_AFTER,
     DRAFT_BEFORE,
@@ -25,12 +27,14 @@ from bot.messages.vi_reports import (
     REMINDED,
     UNKNOWN_UNIT,
 )
-from bot.render.report_summary import as_png, as_text, as_xlsx
+from bot.render.report_summary import as_png, as_text, as_xlsx, lowest_units, short_name
 from bot.services.org import OrgError
 from bot.services.policy import Denied
 from bot.services.report_drafts import DOCX_MIME, ReportDrafts, draft_button, parse_draft_button
 from bot.services.report_figures import FiguresService
 from bot.services.reports import ReportService
+
+DETAIL_BUTTONS = 6  # units below a committee offered as a button, besides "/baocao <số>"
 
 
 class ReportsFeature:
@@ -67,14 +71,22 @@ class ReportsFeature:
             Attachment(f"bieu-do-{stamp}.png", as_png(figures), "image/png", is_image=True),
         )
         target = figures.root_id
-        buttons = (Button(REMIND, bt.REPORT_REMIND.pack(target)), Button(DRAFT, draft_button(target)))
-        return Outcome([Reply(as_text(figures, self.zone), buttons, attachments=files)])
+        buttons = [Button(REMIND, bt.REPORT_REMIND.pack(target)), Button(DRAFT, draft_button(target))]
+        # A committee's report is by the units below it: the detail of one unit is a press away (the lowest
+        # rates first), or "/baocao <số>" for any of them.
+        buttons += [
+            Button(DETAIL.format(name=short_name(unit.name)), bt.REPORT_UNIT.pack(unit.unit_id))
+            for unit in lowest_units(figures, DETAIL_BUTTONS)
+        ]
+        return Outcome([Reply(as_text(figures, self.zone), tuple(buttons), attachments=files)])
 
     def button(self, ctx: Context, data: str) -> Outcome:
         if ctx.actor is None:
             raise Denied("report")
         if (draft := parse_draft_button(data)) is not None:
             return self.draft(ctx, *draft)
+        if (unit := bt.REPORT_UNIT.unpack(data)) is not None:
+            return self.report(ctx, str(unit[0]))
         if (target := bt.REPORT_REMIND.unpack(data)) is None:
             return Outcome()
         queued, already = self.reports.remind_missing(ctx.actor, target[0])

@@ -15,6 +15,7 @@ ALREADY = "Lời nhắc vừa được gửi rồi."
 NO_UNANSWERED = "Chưa có câu hỏi nào mà bot không trả lời được."
 UNANSWERED = "Câu hỏi chưa trả lời được (nhiều nhất trước):"
 DRAFT = "Soạn báo cáo gửi cấp trên"
+DETAIL = "Chi tiết: {name}"  # one unit below, from a committee's report
 DRAFT_BEFORE = "Báo cáo trước hội nghị (số dự kiến tham dự)"
 DRAFT_AFTER = "Báo cáo sau hội nghị (kết quả học tập)"
 DRAFTED = (

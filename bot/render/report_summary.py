@@ -194,6 +194,12 @@ def _lowest(rows: list[UnitFigures], conference: ConferenceLine | None, n: int) 
     return sorted(rows, key=lambda r: _score(r, conference))[:n]
 
 
+def lowest_units(figures: ReportFigures, n: int) -> list[UnitFigures]:
+    """The ``n`` units below a committee with the lowest rate (the one the chart and the chat rank by)."""
+    conference, _ = pick_conference(figures)
+    return _lowest(figures.rows, conference, n)
+
+
 # -- XLSX ----------------------------------------------------------------------------------------------------
 
 SUMMARY_HEAD = (
@@ -370,7 +376,7 @@ def as_png(figures: ReportFigures) -> bytes:
     fig = Figure(figsize=(8, height), dpi=110)
     FigureCanvasAgg(fig)  # the figure draws on Agg
     ax = fig.add_subplot()
-    labels = [_short(name) for name, _ in bars]
+    labels = [short_name(name) for name, _ in bars]
     values = [100 * v if v is not None else 0 for _, v in bars]
     ax.barh(range(len(bars)), values, color="#2e86c1", height=0.6)
     for y, (_, v) in enumerate(bars):
@@ -394,5 +400,5 @@ def _has_figure(unit: UnitFigures, conference: ConferenceLine | None) -> bool:
     return bool(s["expected"] or s["quiz_due"] or s["to_hand_in"])
 
 
-def _short(name: str, limit: int = 38) -> str:
+def short_name(name: str, limit: int = 38) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
