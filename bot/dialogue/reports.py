@@ -1,6 +1,6 @@
 """Reports in chat: /baocao for a secretary (the cell) or an admin (by the units directly below, with a button
-for the detail of each of the lowest), with the workbook and
-the chart attached and a button that reminds only those missing; /chuatraloi for admins."""
+for the detail of each of the lowest), with the workbook and the chart attached and a button that reminds
+only those missing; /chuatraloi for admins."""
 
 from __future__ import annotations
 
