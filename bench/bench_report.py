@@ -3,13 +3,13 @@
     .venv/bin/python bench/bench_report.py [--cells 20 200 2000] [--members 50]
 
 For each size: a province committee with 20 district committees and the cells spread over them, ``--members``
-members per cell (30,000 different names among 100,000), one province-wide conference (70% answered "Tham dự", 10% "Vắng"
-with a reason), one quiz assigned by the province (half took it), one essay deadline (40% handed in), seeded into
-a SQLite file by one process. Then, in a fresh process that only opens that file, as the bot would: the province
-admin's `/baocao` through the dialogue core (figures, chat text, XLSX, chart) — the first one in the process
-(which also loads openpyxl and matplotlib) and the median of ``--repeat`` more, in wall-clock and in the process's
-CPU time (the machine's other work inflates the first, hardly the second) — the written report (.docx), the
-process's peak memory (ru_maxrss) and the number of Telegram messages the chat text makes (split at the
+members per cell (30,000 different names among 100,000), one province-wide conference (70% answered "Tham dự",
+10% "Vắng" with a reason), one quiz assigned by the province (half took it), one essay deadline (40% handed in),
+seeded into a SQLite file by one process. Then, in a fresh process that only opens that file, as the bot would:
+the province admin's `/baocao` through the dialogue core (figures, chat text, XLSX, chart) — the first one in the
+process (which also loads openpyxl and matplotlib) and the median of ``--repeat`` more, in wall-clock and in the
+process's CPU time (the machine's other work inflates the first, hardly the second) — the written report (.docx),
+the process's peak memory (ru_maxrss) and the number of Telegram messages the chat text makes (split at the
 adapter's limit).
 """
 

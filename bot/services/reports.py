@@ -33,8 +33,6 @@ from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Exemption, Member, Outbox, QuestionLog, Unit
 from bot.text.collate import person_key
 
-__all__ = ["CellReport", "ConferenceFigure", "DeadlineFigure", "QuizFigure", "Report", "ReportService"]
-
 
 def _names(names: list[str]) -> list[str]:
     return sorted(names, key=person_key)

@@ -14,8 +14,8 @@ writes goes through this module (tests/test_cells.py checks every writer):
 - ``csv_field``: the value for a CSV file; a string that starts with a risky character gets a leading
   apostrophe, which Excel and LibreOffice read as "this is text" (the usual defence: CSV has no types).
 
-Numbers, dates and None stay what they are. Lives in ``bot.text`` so that the old report writer in the
-service layer can use it as well as the renderers.
+Numbers, dates and None stay what they are. Lives in ``bot.text`` so that every layer that writes a
+spreadsheet (the renderers, the dialogue's invitation sheet) can use it.
 """
 
 from __future__ import annotations
@@ -56,8 +56,3 @@ def xlsx_value(sheet: Any, value: Any) -> Any:
     if isinstance(value, str) and (risky(value) or value.startswith("#")):
         return xlsx_cell(sheet, value)
     return value
-
-
-def xlsx_row(sheet: Any, values: list[Any] | tuple[Any, ...]) -> list[Any]:
-    """A row for ``sheet.append``: every value through ``xlsx_cell``."""
-    return [xlsx_cell(sheet, v) for v in values]
