@@ -20,7 +20,7 @@ from bot.dialogue.members import invite_sheet
 from bot.render import report_summary
 from bot.services.events import EventDraft, from_key, occurrence_key
 from bot.services.org import Actor
-from bot.text.cells import csv_field, risky, xlsx_cell
+from bot.text.cells import csv_field, risky, xlsx_cell, xlsx_value
 from bot.text.when import When
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +73,18 @@ def test_the_helper_keeps_risky_strings_as_text(value: str) -> None:
     sheet = book.active
     cell = xlsx_cell(sheet, value)
     assert cell.data_type == "s" and cell.quotePrefix and cell.value == value
+    plain = xlsx_value(sheet, value)  # the write-only row helper gives a cell for these too
+    assert plain.data_type == "s" and plain.quotePrefix and plain.value == value
+
+
+def test_the_row_helper_passes_only_what_openpyxl_keeps_as_it_is() -> None:
+    from openpyxl import Workbook
+
+    sheet = Workbook(write_only=True).create_sheet("x")
+    for value in ("Nguyễn Văn An", "Chi bộ 1", 3, 0.5, None):
+        assert xlsx_value(sheet, value) is value
+    error = xlsx_value(sheet, "#N/A")  # openpyxl would store it as an error value
+    assert error.data_type == "s" and error.value == "#N/A"
 
 
 def test_ordinary_values_are_written_as_they_are() -> None:
