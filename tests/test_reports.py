@@ -235,6 +235,8 @@ def test_questions_the_bot_could_not_answer_most_frequent_first(world: dict[str,
         app.qa.ask(q, "telegram")
     rows = app.reports.unanswered(admin)
     assert rows[0] == ("gia vang hom nay", 2) and all("cam on" not in t for t, _ in rows)
+    (listed,) = app.core().handle(IncomingMessage("telegram", "ad", "ad", text="/chuatraloi")).replies
+    assert listed.text.startswith("Câu hỏi chưa trả lời được (nhiều nhất trước):\n2 lần — gia vang hom nay")
     with pytest.raises(Denied):
         app.reports.unanswered(sec_a)
 

@@ -10,7 +10,6 @@ from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.figures import Stage
-from bot.messages import vi_reports as vr
 from bot.messages.vi_reports import (
     ALREADY,
     DETAIL,
@@ -26,6 +25,7 @@ from bot.messages.vi_reports import (
     REMIND,
     REMINDED,
     UNKNOWN_UNIT,
+    unanswered_list,
 )
 from bot.render.report_summary import as_png, as_text, as_xlsx, lowest_units, short_name
 from bot.services.org import OrgError
@@ -112,4 +112,4 @@ class ReportsFeature:
         rows = self.reports.unanswered(ctx.actor)
         if not rows:
             return Outcome([Reply(NO_UNANSWERED)])
-        return Outcome([Reply(vr.unanswered(rows))])
+        return Outcome([Reply(unanswered_list(rows))])

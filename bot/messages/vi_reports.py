@@ -26,7 +26,7 @@ DRAFT_WHAT = {"before": "số lượng đảng viên dự kiến tham dự", "af
 _DID = {"attend": "tham dự", "absent": "vắng", "submitted": "đã nộp"}
 
 
-def unanswered(rows: list[tuple[str, int]]) -> str:
+def unanswered_list(rows: list[tuple[str, int]]) -> str:
     return "\n".join([UNANSWERED] + [f"{n} lần — {text}" for text, n in rows])
 
 
