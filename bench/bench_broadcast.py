@@ -73,7 +73,7 @@ def broadcast_run(members: int, limit: int) -> dict[str, float]:
                                  telegram_base_url=tg.base_url)  # fmt: skip
         app = build_app(settings)
         secretary = populate(app, members)
-        _, queued = app.events.broadcast(secretary, "Chi bộ họp lúc 19h30 tối nay tại nhà văn hoá.", token="bench")
+        _, queued = app.broadcasts.broadcast(secretary, "Chi bộ họp lúc 19h30 tối nay tại nhà văn hoá.", token="bench")
 
         async def go() -> float:
             bot = Bot(tg.token, base_url=tg.base_url)

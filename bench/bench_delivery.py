@@ -173,7 +173,7 @@ def crash_run(db_url: str, members: int, limit: int, kills: int, seed: int, tmp:
     try:
         app = app_for(schema.url, fake.base_url)
         secretary = populate(app, members)
-        app.events.broadcast(secretary, NOTICE, token="bench")
+        app.broadcasts.broadcast(secretary, NOTICE, token="bench")
         t0 = time.time()
         bot = start_bot(schema.url, fake.base_url, tmp)
         rng = random.Random(seed)

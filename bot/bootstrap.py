@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.channels.base import Channel
 from bot.channels.contract import FileSender, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -26,6 +27,7 @@ from bot.knowledge.base import Knowledge, load_knowledge
 from bot.messages.member_texts import VietnameseTexts
 from bot.render.report_draft import render_draft
 from bot.services.attendance import AttendanceService
+from bot.services.broadcasts import BroadcastService
 from bot.services.content import ContentService
 from bot.services.events import EventService
 from bot.services.org import OrgService
@@ -58,6 +60,7 @@ class App:
     org: OrgService
     events: EventService
     quizzes: QuizService = field(init=False)
+    broadcasts: BroadcastService = field(init=False)
     reports: ReportService = field(init=False)
     figures: FiguresService = field(init=False)
     drafts: ReportDrafts = field(init=False)
@@ -70,11 +73,12 @@ class App:
     def __post_init__(self) -> None:
         window = timedelta(hours=self.settings.zalo_oa_window_hours)
         self.zalo_oa = ZaloOAState(self.db, self.clock, self.settings.zalo_oa_id or "", window)
+        self.broadcasts = BroadcastService(self.db, self.clock, self.events.texts)
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
         self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
         self.relay = FileRelay(self.db, _file_senders(self.settings))
         titles = lambda: {q.id: q.title for q in self.knowledge.quizzes}  # noqa: E731
-        self.figures = FiguresService(self.db, self.clock, self.events._occurrence, titles)
+        self.figures = FiguresService(self.db, self.clock, self.events.reminders.occurrence, titles)
         self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone, render_draft)
         self.attendance = AttendanceService(self.db, self.clock, self.events)
         self.records = RecordsService(self.db, self.clock, self.settings.zone, self.events, self.quizzes, self.reports)
@@ -88,7 +92,7 @@ class App:
 
     def core(self, bot_username: str = "") -> DialogueCore:
         members = MembersFeature(self.org, self.settings.zone)
-        events = EventsFeature(self.events, self.org, self.clock, self.settings.zone)
+        events = EventsFeature(self.events, self.broadcasts, self.org, self.clock, self.settings.zone)
         plans = PlansFeature(self.events, self.clock, self.settings.zone)
         booklets = BookletsFeature(ContentService(self.settings.content_dir, self.reload_content), self.org)
         quizzes = QuizzesFeature(self.quizzes, self.clock, self.settings.zone, self.unit_name)
@@ -181,6 +185,31 @@ def open_database(settings: Settings, *, migrate: bool = True, engine: Engine | 
 def build_org(settings: Settings, *, clock: Clock | None = None) -> OrgService:
     """The organisation service alone, for the ``chibo unit|invite|member`` commands (no content to load)."""
     return OrgService(open_database(settings), clock or SystemClock())
+
+
+def channels(app: App) -> list[Channel]:
+    """The configured chat channels, each a ``Channel`` (bot/channels/base.py): Telegram when
+    CHIBO_TELEGRAM_TOKEN is set, Zalo when CHIBO_ZALO_TOKEN is, the Zalo Official Account when its settings
+    are; the local console when none is. ``chibo run`` serves them together with one dispatcher."""
+    settings = app.settings
+    found: list[Channel] = []
+    if settings.telegram_token is not None:
+        from bot.channels.telegram.runner import TelegramChannel
+
+        found.append(TelegramChannel(app))
+    if settings.zalo_token is not None:
+        from bot.channels.zalo.runner import ZaloChannel
+
+        found.append(ZaloChannel(app))
+    if settings.zalo_oa_enabled:
+        from bot.channels.zalo_oa.runner import ZaloOAChannel
+
+        found.append(ZaloOAChannel(app))
+    if not found:
+        from bot.channels.console import ConsoleChannel
+
+        found.append(ConsoleChannel(app))
+    return found
 
 
 def _file_senders(settings: Settings) -> dict[str, FileSender]:

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     zalo_oa_webhook_listen: str = "127.0.0.1"  # behind the HTTPS reverse proxy
     zalo_oa_webhook_port: int = 8445
     zalo_oa_webhook_path: str = "/zalo-oa/webhook"
-    zalo_oa_window_hours: int = 168  # consultation messages: 7 days after the member's last interaction
+    # Consultation messages may be sent within 7 days of the member's last interaction ("Điều kiện gửi tin Tư
+    # vấn", developers.zalo.me; the first 48 hours are the free part of it): bot/channels/zalo_oa/client.py.
+    zalo_oa_window_hours: int = 168
     zalo_oa_refresh_ahead_minutes: int = 60  # the access token is refreshed this long before it expires
     zalo_oa_zns_template_id: str | None = None  # an approved ZNS template: reminders outside the window
     zalo_oa_zns_param: str = "noi_dung"  # the template's parameter that carries the reminder text

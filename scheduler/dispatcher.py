@@ -24,17 +24,15 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.channels.contract import Sender
+from bot.channels.contract import Item, Result, Sender
 from bot.clock import Clock
-from bot.dialogue.contract import Attachment
-from bot.services.events import outbox_row
+from bot.services.outbox import outbox_row
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Member, Outbox
@@ -46,31 +44,6 @@ __all__ = ["Dispatcher", "Item", "Limits", "Result", "Sender"]
 log = logging.getLogger(__name__)
 
 TERMINAL = ("sent", "failed", "unreachable", "cancelled", "dropped")
-
-
-@dataclass(frozen=True)
-class Item:
-    id: int
-    channel: str
-    chat_ref: str
-    text: str
-    buttons: list[list[str]]
-    attempts: int
-    member_id: int | None
-    kind: str
-    broadcast_id: int | None
-    event_id: int | None
-    dedup_key: str
-    attachments: tuple[Attachment, ...] = ()  # made at send time (the report deadline's draft)
-    part: int = 0  # the first part still to send (a long text goes in parts)
-
-
-@dataclass(frozen=True)
-class Result:
-    status: Literal["sent", "retry", "unreachable", "failed", "halt"]  # halt: the platform refused the bot itself
-    retry_after: float | None = None  # seconds, from a 429
-    error: str | None = None
-    next_part: int | None = None  # "sent" for one part of several: the part to send next
 
 
 # Up to this many seconds of a chat's own limit are waited out in place; longer, the message goes back to the

@@ -10,10 +10,9 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.channels.contract import Sender
+from bot.channels.contract import Item, Result, Sender
 from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment
-from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.dialogue import buttons as bt
-from bot.services.events import EventService, occurrence_key, outbox_row, routes_for
+from bot.services.events import EventService
+from bot.services.outbox import outbox_row, routes_for
+from bot.services.reminders import occurrence_key
 from bot.services.report_drafts import draft_button
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Reminder, Unit
@@ -127,7 +129,7 @@ class ReminderFanOut:
                 )
             )
         told_text = texts.reminder(view, late=late, attending=True)
-        audience = [m for m in self._events._audience(s, event) if m.id not in answered]
+        audience = [m for m in self._events.audience_in(s, event) if m.id not in answered]
         per_member: dict[int, list[list[str]]] = {}
         if event.kind == "conference":  # the secretary takes the roll at the meeting from the reminder
             roll_call = [texts.answer_button("roll_call"), bt.ROLL_OPEN.pack(event.id, 0)]

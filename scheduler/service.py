@@ -7,11 +7,12 @@ import asyncio
 import logging
 from typing import Any
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import insert, select
 
 from bot.clock import Clock
-from bot.services.events import EventService, delivery_report, outbox_row, routes_for
+from bot.services.broadcasts import delivery_report
+from bot.services.events import EventService
+from bot.services.outbox import outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Broadcast, Outbox
 from scheduler.dispatcher import Dispatcher
@@ -32,7 +33,7 @@ class Delivery:
 
     async def tick(self) -> int:
         """Everything that is due now; returns the number of messages sent."""
-        await asyncio.to_thread(self.events.plan_periodic)
+        await asyncio.to_thread(self.events.reminders.plan_periodic)
         await asyncio.to_thread(self.fanout.run)
         sent = await self.dispatcher.run_once()
         if await asyncio.to_thread(self.report_broadcasts):
@@ -62,21 +63,6 @@ class Delivery:
         return made
 
 
-def start_background(delivery: Delivery, seconds: float = TICK_SECONDS) -> BackgroundScheduler:
-    """For the console: APScheduler in a thread, one tick at a time."""
-    scheduler = BackgroundScheduler(timezone=str(delivery.events.zone))
-
-    def tick() -> None:
-        try:
-            asyncio.run(delivery.tick())
-        except Exception:
-            log.exception("delivery tick failed")
-
-    scheduler.add_job(tick, "interval", seconds=seconds, max_instances=1, coalesce=True, id="delivery")
-    scheduler.start()
-    return scheduler
-
-
 def job_kwargs() -> dict[str, Any]:
-    """For python-telegram-bot's JobQueue (APScheduler inside): a long tick is never run twice at once."""
+    """For the delivery job (APScheduler): a long tick is never run twice at once."""
     return {"max_instances": 2, "coalesce": True, "misfire_grace_time": 30}

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import App
-from bot.channels.telegram.runner import build_application
+from bot.channels.base import serve_channels
+from bot.channels.telegram.runner import TelegramChannel
 
 
 class RunningBot:
@@ -38,21 +39,15 @@ class RunningBot:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        application = build_application(self.app, base_url=self.base_url, rate_limit=self.rate_limit)
-        self.application = application
-        await application.initialize()
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        channel = TelegramChannel(self.app, base_url=self.base_url, rate_limit=self.rate_limit, poll_timeout=1)
+        self.application = channel.application
+        serving = asyncio.create_task(serve_channels(self.app, [channel], stop=self._stop))
+        while not channel.application.running and not serving.done():
+            await asyncio.sleep(0.01)
+        while not serving.done() and not (channel.application.updater and channel.application.updater.running):
+            await asyncio.sleep(0.01)
         self._ready.set()
-        await self._stop.wait()
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await serving
 
     def __enter__(self) -> RunningBot:
         self._thread.start()

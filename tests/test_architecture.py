@@ -62,9 +62,6 @@ MAY_IMPORT: dict[str, set[str]] = {
 
 # Known exceptions, each with its reason. Keep this list short.
 EXCEPTIONS = {
-    # The Sender protocol names the outbox's Item and Result, which still live beside the dispatcher's sending
-    # loop (type-only import; they move into the contract with the next change to the dispatcher).
-    ("bot.channels.contract", "scheduler.dispatcher"),
     # The booklet reader and importer word their own findings (where a line is, what was left out, numbering
     # gaps) with the sentences in bot/messages/vi_import.py, a module that imports nothing of the project.
     # To move: return the findings as data and let a renderer word them.

@@ -18,8 +18,9 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.members import invite_sheet
 from bot.render import report_summary
-from bot.services.events import EventDraft, from_key, occurrence_key
+from bot.services.events import EventDraft
 from bot.services.org import Actor
+from bot.services.reminders import from_key, occurrence_key
 from bot.text.cells import csv_field, risky, xlsx_cell, xlsx_value
 from bot.text.when import When
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from telegram import Bot
 
+from bot.channels.contract import Item, Result
 from bot.channels.telegram.adapter import _html_parts
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.zalo.adapter import render
@@ -22,7 +23,7 @@ from bot.dialogue.contract import Reply
 from bot.storage.conversations import ConversationStore
 from bot.storage.db import Database
 from bot.storage.models import Account, Member, Outbox, Unit
-from scheduler.dispatcher import Dispatcher, Item, Limits, Result
+from scheduler.dispatcher import Dispatcher, Limits
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 

@@ -15,14 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.messages.member_texts import VietnameseTexts
-from bot.services.events import EventDraft, EventService, from_key, parse_moments
+from bot.services.broadcasts import BroadcastService
+from bot.services.events import EventDraft, EventService
 from bot.services.org import Actor, Denied, OrgError, OrgService
+from bot.services.reminders import from_key, parse_moments
 from bot.storage.db import Database
 from bot.storage.models import Account, Outbox, Reminder
 from bot.text.when import When, parse_recurrence
-from scheduler.dispatcher import Dispatcher, Item, Result
+from scheduler.dispatcher import Dispatcher
 from scheduler.service import Delivery
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -56,6 +59,7 @@ class World:
     clock: FixedClock
     org: OrgService
     events: EventService
+    broadcasts: BroadcastService
     sender: FakeSender
     delivery: Delivery
     cell: int
@@ -77,6 +81,7 @@ class World:
     def restart(self) -> None:
         """A new process: fresh services and dispatcher over the same database (and the same clock)."""
         self.events = EventService(self.db, self.clock, ZONE, VietnameseTexts(ZONE))
+        self.broadcasts = BroadcastService(self.db, self.clock, self.events.texts)
         self.delivery = Delivery(
             self.db, self.clock, self.events, Dispatcher(self.db, self.clock, {"telegram": self.sender})
         )
@@ -96,7 +101,8 @@ def make_world(db: Database) -> World:
     events = EventService(db, clock, ZONE, VietnameseTexts(ZONE))
     sender = FakeSender()
     delivery = Delivery(db, clock, events, Dispatcher(db, clock, {"telegram": sender}))
-    w = World(db, clock, org, events, sender, delivery, cell, other, system, [], system)
+    broadcasts = BroadcastService(db, clock, events.texts)
+    w = World(db, clock, org, events, broadcasts, sender, delivery, cell, other, system, [], system)
     w.secretary = w.join(cell, "secretary", "10", "Phạm Thị Hoa")
     w.members = [w.join(cell, "member", str(20 + i), f"Nguyễn Văn {n}") for i, n in enumerate(["An", "Bình", "Cường"])]
     w.other_secretary = w.join(other, "secretary", "30", "Đỗ Văn Dũng")
@@ -230,7 +236,7 @@ def test_429_pauses_and_retries_and_403_marks_the_member_unreachable(w: World) -
     # The 429 comes for the last of the four: it stops every send after it, so the 403 comes first.
     w.sender.answers["22"] = [Result("retry", retry_after=30)]
     w.sender.answers["21"] = [Result("unreachable", error="Forbidden: bot was blocked by the user")]
-    broadcast_id, n = w.events.broadcast(w.secretary, "Chi bộ họp lúc 19h30 tối nay.", token="t1")
+    broadcast_id, n = w.broadcasts.broadcast(w.secretary, "Chi bộ họp lúc 19h30 tối nay.", token="t1")
     assert n == 4
     w.tick()
     with w.db.session() as s:
@@ -243,7 +249,7 @@ def test_429_pauses_and_retries_and_403_marks_the_member_unreachable(w: World) -
     assert w.delivery.dispatcher.paused()
     w.clock.advance(seconds=31)
     w.tick()
-    report = w.events.delivery(w.secretary, broadcast_id)
+    report = w.broadcasts.delivery(w.secretary, broadcast_id)
     assert (report.sent, report.unreachable, report.failed, report.total) == (3, 1, 0, 4)
     assert report.names_unreachable == ["Nguyễn Văn Bình"]
     # The author hears how it went, once.
@@ -259,11 +265,11 @@ def test_a_member_blocked_on_one_channel_is_reached_on_the_other(w: World) -> No
     zalo = FakeSender()
     w.delivery.dispatcher.senders["zalo"] = zalo
     w.sender.answers["21"] = [Result("unreachable", error="Forbidden")]
-    broadcast_id, _ = w.events.broadcast(w.secretary, "Thông báo", token="t2")
+    broadcast_id, _ = w.broadcasts.broadcast(w.secretary, "Thông báo", token="t2")
     w.tick()
     w.tick()
     assert [c for c, _ in zalo.sent] == ["z21"]
-    report = w.events.delivery(w.secretary, broadcast_id)
+    report = w.broadcasts.delivery(w.secretary, broadcast_id)
     assert report.sent == 4 and report.sent_by_channel == {"telegram": 3, "zalo": 1}
     to_author = next(t for c, t in w.sender.sent if c == "10" and t.startswith("Kết quả gửi"))
     assert "Đã nhận: 4/4 (Telegram 3, Zalo 1)" in to_author
@@ -276,16 +282,16 @@ def test_a_rate_limit_on_one_channel_does_not_hold_the_other(w: World) -> None:
     zalo = FakeSender()
     w.delivery.dispatcher.senders["zalo"] = zalo
     w.sender.answers["10"] = [Result("retry", retry_after=60)]
-    w.events.broadcast(w.secretary, "Thông báo", token="t3")
+    w.broadcasts.broadcast(w.secretary, "Thông báo", token="t3")
     w.tick()
     assert w.delivery.dispatcher.paused("telegram") and not w.delivery.dispatcher.paused("zalo")
     assert [c for c, _ in zalo.sent] == ["z21"]
 
 
 def test_confirming_a_broadcast_twice_sends_it_once(w: World) -> None:
-    w.events.broadcast(w.secretary, "Thông báo", token="same")
+    w.broadcasts.broadcast(w.secretary, "Thông báo", token="same")
     with pytest.raises(OrgError):
-        w.events.broadcast(w.secretary, "Thông báo", token="same")
+        w.broadcasts.broadcast(w.secretary, "Thông báo", token="same")
 
 
 def test_who_may_do_what_with_events(w: World) -> None:
@@ -298,7 +304,7 @@ def test_who_may_do_what_with_events(w: World) -> None:
     with pytest.raises(Denied):
         w.events.cancel(w.members[0], event_id)
     with pytest.raises(Denied):
-        w.events.broadcast(w.members[0], "x", token="t")
+        w.broadcasts.broadcast(w.members[0], "x", token="t")
     with pytest.raises(OrgError):
         w.events.get(w.other_secretary, event_id)  # not in that cell's calendar
     assert [e.id for e in w.events.upcoming(w.members[0])] == [event_id]

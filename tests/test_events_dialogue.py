@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import App, build_app
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage, Reply
@@ -17,7 +18,6 @@ from bot.dialogue.core import DialogueCore
 from bot.messages import vi
 from bot.messages import vi_events as ve
 from bot.services.org import Actor
-from scheduler.dispatcher import Item, Result
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00, Wednesday 1 April 2026, Hà Nội

@@ -17,6 +17,7 @@ from telegram import Bot
 
 from bot.bootstrap import App, build_app
 from bot.channels import StartupError
+from bot.channels.contract import Item, Result
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.zalo.runner import ZaloSender, check_webhook
 from bot.clock import FixedClock
@@ -27,7 +28,7 @@ from bot.storage.conversations import ConversationStore
 from bot.storage.db import Database
 from bot.storage.models import Account, Member, Outbox, Unit
 from scheduler.budget import HALT_FOR
-from scheduler.dispatcher import Dispatcher, Item, Result
+from scheduler.dispatcher import Dispatcher
 from tests.botrunner import chibo_run
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

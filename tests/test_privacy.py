@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import JSON, Engine, String, Text, select
 
 from bot.bootstrap import App, build_app
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply
@@ -23,7 +24,6 @@ from bot.services.org import Actor
 from bot.services.personal_data import HANDLED, NOT_PERSONAL, REDACTED, column_name
 from bot.storage.models import Base, Member
 from bot.text.normalize import fold
-from scheduler.dispatcher import Item, Result
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00, 1 April 2026, Hà Nội

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from bot.services.events import EventDraft, describe_moment, from_key
+from bot.messages import vi_events
+from bot.services.events import EventDraft
+from bot.services.reminders import from_key
 from bot.storage.db import Database
 from bot.text.when import When
 from tests.test_events import conference, due_moments, local, make_world
@@ -17,7 +19,7 @@ def test_an_event_soon_is_reminded_right_away_and_30_minutes_before(db: Database
     w.clock._at = local(2026, 4, 1, 14, 0)
     draft = EventDraft("conference", "Họp chi bộ đột xuất", When(date(2026, 4, 1), time(15, 30)), place="Nhà văn hoá")
     preview = w.events.preview_moments(draft)
-    assert [describe_moment(m) for m in preview] == ["ngay bây giờ", "30 phút trước"]
+    assert [vi_events.describe_moment(m) for m in preview] == ["ngay bây giờ", "30 phút trước"]
     event = w.events.create(w.secretary, draft)
     assert due_moments(w, event.id) == [local(2026, 4, 1, 14, 0), local(2026, 4, 1, 15, 0)]
     assert w.tick() == 4  # right away

@@ -17,17 +17,18 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.bootstrap import App, build_app
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage
 from bot.messages import vi
 from bot.messages.vi_reports import former_member
 from bot.render.report_summary import as_png, as_text, as_xlsx
-from bot.services.events import EventDraft, from_key, occurrence_key
+from bot.services.events import EventDraft
 from bot.services.org import Actor, Denied
+from bot.services.reminders import from_key, occurrence_key
 from bot.storage.models import Outbox
 from bot.text.when import When
-from scheduler.dispatcher import Item, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "content"

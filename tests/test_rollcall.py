@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
 from bot.bootstrap import App, build_app
+from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue import buttons as bt
@@ -24,11 +25,11 @@ from bot.dialogue.contract import IncomingMessage, Reply
 from bot.messages import vi_rollcall as vr
 from bot.render.report_summary import as_text, as_xlsx
 from bot.services import attendance as att
-from bot.services.events import EventDraft, occurrence_key
+from bot.services.events import EventDraft
 from bot.services.policy import Actor
+from bot.services.reminders import occurrence_key
 from bot.storage.models import AttendanceMark, Exemption, Outbox
 from bot.text.when import When
-from scheduler.dispatcher import Item, Result
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00 Wednesday 1 April 2026, Hà Nội

@@ -5,6 +5,8 @@ for reminders, ZNS, linking, and the same secretary-and-member flows as on the Z
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import socket
 import threading
 import time as _time
@@ -12,27 +14,29 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App, build_app
-from bot.channels.contract import OUTSIDE_WINDOW
+from bot.channels import StartupError
+from bot.channels.contract import OUTSIDE_WINDOW, Item, Result
 from bot.channels.zalo_oa.adapter import BUTTON_PREFIX
-from bot.channels.zalo_oa.client import OAClient, OAuth
+from bot.channels.zalo_oa.client import OAClient, OAuth, pkce_pair
 from bot.channels.zalo_oa.runner import sender_for, serve_zalo_oa, tokens_for
 from bot.channels.zalo_oa.sender import Messenger
 from bot.channels.zalo_oa.tokens import NeedsAuthorisation
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import Attachment, Reply
+from bot.messages import vi
 from bot.services.events import EventDraft
 from bot.services.org import Actor
 from bot.services.zalo_oa import ZaloOAState
-from bot.storage.db import Database
+from bot.storage.db import Database, make_engine
 from bot.storage.models import Outbox, ZaloOAToken
 from bot.text.when import When
-from scheduler.dispatcher import Item, Result
 from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, OA_ID, OA_SECRET, FakeZaloOA
 from tests.quizdata import content_with_quiz
 
@@ -41,6 +45,7 @@ QUIZ = (
     '  - text: "Câu một?"\n    options: ["đúng", "sai"]\n    correct: 1\n    explanation: "Giải thích một."\n'
 )
 PATH = "/zalo-oa/webhook"
+WEEK = timedelta(days=7)
 
 
 def free_port() -> int:
@@ -180,6 +185,48 @@ def test_a_wrong_signature_is_refused_a_duplicate_ignored_another_oa_ignored(oa:
     assert len(oa.sent("u2")) == 1 and not oa.sent("u1") and not oa.sent("u3")
 
 
+def test_the_signature_is_checked_over_the_body_as_sent_with_or_without_its_prefix(oa: FakeZaloOA, app: App) -> None:
+    with RunningOA(app) as bot:
+        assert oa.post(bot.url, oa.event("user_send_text", "u1", "bốn kiên định"), prefix="") == 200
+        assert oa.post(bot.url, oa.event("user_send_text", "u2", "bốn kiên định"), indent=2) == 200
+        upper = oa.event("user_send_text", "u3", "bốn kiên định")
+        assert oa.post(bot.url, upper, prefix="MAC=") == 403  # only "mac=" is a prefix
+        assert oa.post(bot.url, oa.event("user_send_text", "u4", "x"), secret=APP_SECRET) == 403  # the app's
+        unsigned = oa.event("user_send_text", "u5", "x")
+        assert oa.post(bot.url, unsigned, prefix="mac=0") == 403
+        oa.wait_sent(1, "u1")
+        oa.wait_sent(1, "u2")
+    assert not oa.sent("u3") and not oa.sent("u4") and not oa.sent("u5")
+
+
+def test_a_delivery_sent_again_receipts_and_the_oas_own_messages_are_not_answered(oa: FakeZaloOA, app: App) -> None:
+    cell_with(app, ("zalo_oa", "u1", "member", "Nguyễn Văn An"))
+    app.zalo_oa.touch("u1", datetime.now(UTC) - timedelta(days=8))  # the window closed a day ago
+    before = app.zalo_oa.window_until("u1")
+    with RunningOA(app) as bot:
+        for name in ("user_received_message", "user_seen_message", "oa_send_text", "user_click_chatnow"):
+            assert oa.post(bot.url, oa.event(name, "u1", "Xin chào")) == 200
+        question = oa.event("user_send_text", "u1", "bốn kiên định là gì")
+        assert oa.post(bot.url, question) == 200
+        assert oa.post(bot.url, question, retry=1) == 200  # the platform could not tell it arrived
+        oa.wait_sent(1, "u1")
+        _time.sleep(0.3)
+    assert len(oa.sent("u1")) == 1  # one answer, nothing for receipts, the OA's echo or the click
+    after = app.zalo_oa.window_until("u1")
+    assert before is not None and after is not None and after > before  # only the message opened it again
+
+
+def test_a_file_a_follower_sends_is_fetched_and_read(oa: FakeZaloOA, app: App) -> None:
+    oa.files["ghi-chu.txt"] = "Ghi chú họp chi bộ".encode()
+    with RunningOA(app) as bot:
+        for name, user in (("ghi-chu.txt", "u1"), ("anh.zip", "u2")):
+            payload = {"url": f"{oa.root}/files/{name}", "name": name, "size": 20, "type": name[-3:]}
+            event = oa.event("user_send_file", user, message={"attachments": [{"type": "file", "payload": payload}]})
+            assert oa.post(bot.url, event) == 200
+        assert oa.wait_sent(1, "u1")[0].text == vi.FILE_NOT_EXPECTED  # fetched, read, not one the bot expects
+        assert oa.wait_sent(1, "u2")[0].text == vi.NOT_TEXT  # a type the bot does not read: not fetched
+
+
 def test_files_the_oa_may_send_go_as_files_and_images_the_rest_is_explained(oa: FakeZaloOA, app: App) -> None:
     pdf = Attachment("ke-hoach.pdf", b"%PDF-1.4 ...", "application/pdf")
     chart = Attachment("bieu-do.png", b"\x89PNG...", "image/png", is_image=True)
@@ -217,9 +264,9 @@ def test_a_token_near_expiry_is_refreshed_and_the_refresh_token_replaced(oa: Fak
         row = s.get(ZaloOAToken, OA_ID)
         assert row is not None and row.refresh_token != first_refresh and row.status == "ok"
     assert first_refresh not in oa.refresh_tokens  # single-use: the old one is spent
-    oa.expire_access()  # the platform refuses the access token (-216): refreshed once more, then sent
+    oa.expire_access()  # the platform answers -220 (expired or removed): refreshed once more, then sent
     assert asyncio.run(sender_for(application).send(item)) == Result("sent")
-    assert oa.refreshes == 2 and len(oa.sent("u1")) == 2
+    assert oa.refreshes == 2 and len(oa.sent("u1")) == 2 and any(r["error"] == -220 for r in oa.refused)
 
 
 def test_a_revoked_refresh_token_stops_the_channel_and_tells_the_admins(oa: FakeZaloOA, tmp_path: Path) -> None:
@@ -264,6 +311,42 @@ def test_two_instances_refreshing_at_once_spend_the_refresh_token_once(oa: FakeZ
     assert first.status() == "ok"
 
 
+def test_an_access_token_replaced_by_another_instance_is_read_again_not_refreshed(
+    oa: FakeZaloOA, tmp_path: Path
+) -> None:
+    first = build_app(oa_settings(tmp_path, oa))
+    authorised(first, oa)
+    second = build_app(first.settings)  # another instance on the same database
+    oa.interacted("u1")
+
+    async def send(tokens: Any) -> None:
+        messenger = Messenger(OAClient(oa.root, oa.zns_url), tokens)
+        await messenger.send_reply("u1", Reply("Xin chào"))
+        await messenger.client.aclose()
+
+    theirs = tokens_for(second)
+    asyncio.run(send(theirs))  # the second instance holds the access token
+    held = asyncio.run(theirs.access_token())
+    asyncio.run(tokens_for(first).access_token(stale=held))  # the first refreshes: the held token stops working
+    assert oa.refreshes == 1
+    asyncio.run(send(theirs))  # refused (-216), read again from the database, sent: no second refresh
+    assert oa.refreshes == 1 and len(oa.sent("u1")) == 2
+    assert any(r["error"] == -216 for r in oa.refused)
+
+
+def test_tokens_of_another_oa_are_refused_at_start_up(oa: FakeZaloOA, app: App) -> None:
+    oa.oa_id = "5555"  # the admin granted the app another OA's tokens
+    with pytest.raises(StartupError, match="CHIBO_ZALO_OA_ID"):
+        asyncio.run(serve_zalo_oa(app, with_delivery=False))
+
+
+def test_the_pkce_pair_is_the_one_the_platform_checks() -> None:
+    verifier, challenge = pkce_pair()
+    assert len(verifier) == 43 and verifier.isascii() and verifier.isalnum()
+    digest = hashlib.sha256(verifier.encode()).digest()
+    assert challenge == base64.urlsafe_b64encode(digest).rstrip(b"=").decode() and "=" not in challenge
+
+
 def test_chibo_zalo_oa_authorize_stores_the_tokens(oa: FakeZaloOA, tmp_path: Path, monkeypatch: Any) -> None:
     from typer.testing import CliRunner
 
@@ -281,13 +364,28 @@ def test_chibo_zalo_oa_authorize_stores_the_tokens(oa: FakeZaloOA, tmp_path: Pat
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
-    oa.issue_code("C1")
+    pair = pkce_pair()
+    monkeypatch.setattr("bot.channels.zalo_oa.client.pkce_pair", lambda: pair)
+    digest = hashlib.sha256(pair[0].encode()).digest()  # the platform's own reckoning of the challenge
+    oa.issue_code("C1", base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
     landed = f"https://bot.example.vn/zalo-oa/callback?code=C1&oa_id={OA_ID}"
     result = CliRunner().invoke(cli, ["zalo-oa", "authorize", "--answer", landed])
     assert result.exit_code == 0, result.output
-    assert "code_challenge=" in result.output and "Đã cấp quyền" in result.output
+    printed = next(line.strip() for line in result.output.splitlines() if "/permission?" in line)
+    query = parse_qs(urlparse(printed).query)
+    assert printed.startswith(oa.oauth_url + "/permission?") and query["app_id"] == [APP_ID]
+    assert query["code_challenge"] == [pair[1]] and query["redirect_uri"] == [env["CHIBO_ZALO_OA_REDIRECT_URI"]]
+    assert "Đã cấp quyền" in result.output
+    stored = Database(make_engine(env["CHIBO_DATABASE_URL"]))
+    state = ZaloOAState(stored, FixedClock(datetime.now(UTC)), OA_ID, WEEK)
+    assert state.status() == "ok" and state.token() is not None
     again = CliRunner().invoke(cli, ["zalo-oa", "authorize", "--answer", landed])  # a code is used once
     assert again.exit_code == 1
+    oa.issue_code("C2", "another-challenge")  # a code asked for with another verifier
+    other = CliRunner().invoke(cli, ["zalo-oa", "authorize", "--answer", landed.replace("C1", "C2")])
+    assert other.exit_code == 1 and "không nhận mã" in other.output
+    elsewhere = landed.replace(OA_ID, "5555")  # granted on another OA's page
+    assert CliRunner().invoke(cli, ["zalo-oa", "authorize", "--answer", elsewhere]).exit_code == 1
 
 
 # -- reminders and the window -------------------------------------------------------------------------------
@@ -336,7 +434,7 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
     oa: FakeZaloOA, tmp_path: Path
 ) -> None:
     application, clock, secretary = _reminder_setup(tmp_path, oa)
-    assert application.events.outside_window(secretary) == 1  # Nguyễn Văn An: only on the OA, window closed
+    assert application.broadcasts.outside_window(secretary) == 1  # Nguyễn Văn An: only on the OA, window closed
     core = application.core()
     from bot.dialogue.contract import IncomingMessage
 
@@ -365,15 +463,35 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
     assert [n for n, _ in application.events.responses(secretary, event.id)["attend"]] == ["Phạm Thị Hoa"]
 
 
+def test_a_deadline_reminder_on_the_oa_carries_submitted_and_the_press_is_recorded(
+    oa: FakeZaloOA, tmp_path: Path
+) -> None:
+    application, clock, secretary = _reminder_setup(tmp_path, oa)
+    event = application.events.create(
+        secretary, EventDraft("deadline", "Nộp báo cáo quý", When(date(2026, 4, 13), time(17, 0)), topic="report")
+    )
+    clock._at = clock._at.replace(day=12, hour=12)
+    application.zalo_oa.touch("u1", clock.now())
+    asyncio.run(application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()}).tick())
+    reminder = next(m for m in oa.wait_sent(1, "u1") if m.buttons)
+    assert "Đã nộp" in [b["title"] for b in reminder.buttons]
+    assert any(n.endswith(".docx") for k, n, _ in oa.uploads if k == "file")  # the draft report, as a file
+    with RunningOA(application) as bot:
+        count = len(oa.sent("u1"))
+        press(oa, bot.url, "u1", reminder, "Đã nộp")
+        assert oa.wait_sent(count + 1, "u1")[-1].text == "Đã ghi nhận: đồng chí đã nộp. Cảm ơn đồng chí."
+    assert [n for n, _ in application.events.responses(secretary, event.id)["submitted"]] == ["Phạm Thị Hoa"]
+
+
 def test_a_notice_outside_the_window_is_reported_and_a_reply_opens_the_window(oa: FakeZaloOA, tmp_path: Path) -> None:
     application, clock, secretary = _reminder_setup(tmp_path, oa)
-    application.events.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
+    application.broadcasts.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
     delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()})
     asyncio.run(delivery.tick())
     report = oa.sent("u1")[-1].text
     assert "ngoài thời hạn nhắn tin Zalo: 1 (Nguyễn Văn An)" in report
     application.zalo_oa.touch("u2", clock.now())  # An writes to the OA
-    assert application.events.outside_window(secretary) == 0
+    assert application.broadcasts.outside_window(secretary) == 0
 
 
 def test_outside_the_window_a_zns_template_is_used_when_configured(oa: FakeZaloOA, tmp_path: Path) -> None:
@@ -401,6 +519,44 @@ def test_a_message_near_the_end_of_the_window_asks_the_member_to_write(oa: FakeZ
     item = Item(1, "zalo_oa", "u1", "Nhắc việc", [], 1, None, "notice", None, None, "k")
     assert asyncio.run(sender_for(application).send(item)) == Result("sent")
     assert "nhắn một tin bất kỳ cho trang này trước" in oa.sent("u1")[0].text
+
+
+def test_the_window_is_seven_days_by_default_and_stays_a_setting(oa: FakeZaloOA, tmp_path: Path) -> None:
+    assert load_settings(_env_file=None).zalo_oa_window_hours == 168  # "trong vòng 7 ngày": client.py
+    at = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
+    application = build_app(oa_settings(tmp_path, oa), clock=FixedClock(at))
+    cell_with(application, ("zalo_oa", "u1", "member", "Nguyễn Văn An"))
+    application.zalo_oa.touch("u1", at)
+    assert application.zalo_oa.window_until("u1") == at + timedelta(days=7)
+    (tmp_path / "b").mkdir()
+    shorter = build_app(oa_settings(tmp_path / "b", oa, zalo_oa_window_hours=48), clock=FixedClock(at))
+    cell_with(shorter, ("zalo_oa", "u1", "member", "Nguyễn Văn An"))
+    shorter.zalo_oa.touch("u1", at)
+    assert shorter.zalo_oa.window_until("u1") == at + timedelta(hours=48)
+
+
+def test_a_member_who_left_or_refused_the_oa_is_reached_on_their_other_channel(oa: FakeZaloOA, tmp_path: Path) -> None:
+    application, clock, secretary = _reminder_setup(tmp_path, oa)
+    from bot.storage.models import Account
+
+    with application.db.session() as s:  # An is on the Zalo Bot too; the OA comes first
+        an = s.get(Account, ("zalo_oa", "u2"))
+        assert an is not None
+        s.add(Account(channel="zalo", user_ref="zb2", member_id=an.member_id, linked_at=clock.now()))
+    oa.interacted("u2")
+    oa.restricted.add("u2")  # An refused the OA's messages: -244
+    application.zalo_oa.touch("u2", clock.now())  # the bot believes the window open
+    other = Recording()
+    application.broadcasts.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
+    delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recording(), "zalo": other})
+    asyncio.run(delivery.tick())
+    asyncio.run(delivery.tick())  # the copy for the other channel
+    assert any(r["error"] == -244 for r in oa.refused) and not oa.sent("u2")
+    assert [i.chat_ref for i in other.items] == ["zb2"]  # An on the Zalo Bot
+    oa.event("unfollow", "u1")  # the secretary left the OA: the platform answers -213 from now on
+    item = Item(9, "zalo_oa", "u1", "Nhắc", [], 1, None, "notice", None, None, "k1")
+    result = asyncio.run(sender_for(application).send(item))
+    assert result.status == "unreachable" and "-213" in (result.error or "")
 
 
 # -- the same flows as on the Zalo Bot ------------------------------------------------------------------------

@@ -5,15 +5,17 @@ Buttons are shown as numbered choices; typing the number presses the button.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
 from typing import TextIO
 
-from bot.channels.contract import ChoiceMemory
+from bot.channels.base import Host
+from bot.channels.contract import ChoiceMemory, Item, Result, Sender
 from bot.channels.plain import render_plain
 from bot.dialogue.contract import Button, IncomingMessage, Reply
 from bot.dialogue.core import DialogueCore
 from bot.messages import vi
-from scheduler.dispatcher import Item, Result
 
 CONSOLE_USER = "console-user"
 
@@ -55,3 +57,44 @@ def run_console(core: DialogueCore, stdin: TextIO | None = None, stdout: TextIO 
         for reply in outcome.replies:
             out.write(render_plain(reply) + "\n\n")
         out.flush()
+
+
+class ConsoleChannel:
+    """The console as a ``Channel``: the chat reads lines in a thread of its own (input blocks), reminders are
+    printed by the dispatcher on the loop; serving ends with the input (end of file, or Ctrl+D)."""
+
+    name = "console"
+
+    def __init__(self, app: Host, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self.app = app
+        self.stdin = stdin
+        self.stdout = stdout
+
+    async def start(self) -> None:
+        return None
+
+    def sender(self) -> Sender:
+        return ConsoleSender(self.app.conversations, self.stdout)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+        core = self.app.core()
+
+        def chat() -> None:
+            try:
+                run_console(core, self.stdin, self.stdout)
+            finally:
+                loop.call_soon_threadsafe(ended.set)
+
+        # A daemon thread, not the loop's executor: a member who never types again does not hold up the exit.
+        threading.Thread(target=chat, name="console", daemon=True).start()
+        waits = {asyncio.create_task(ended.wait()), asyncio.create_task(stop.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+
+    async def close(self) -> None:
+        return None

@@ -8,13 +8,39 @@ relay service through ``FileSender``, and pushed numbered choices are remembered
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from bot.dialogue.contract import Attachment
 
-if TYPE_CHECKING:
-    # Item and Result still live beside the dispatcher's sending loop; only their names are needed here.
-    from scheduler.dispatcher import Item, Result
+
+@dataclass(frozen=True)
+class Item:
+    """One outbox message (or what is left of it) handed to a channel's ``Sender``."""
+
+    id: int
+    channel: str
+    chat_ref: str
+    text: str
+    buttons: list[list[str]]
+    attempts: int
+    member_id: int | None
+    kind: str
+    broadcast_id: int | None
+    event_id: int | None
+    dedup_key: str
+    attachments: tuple[Attachment, ...] = ()  # made at send time (the report deadline's draft)
+    part: int = 0  # the first part still to send (a long text goes in parts)
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a send went (``Sender.send``)."""
+
+    status: Literal["sent", "retry", "unreachable", "failed", "halt"]  # halt: the platform refused the bot itself
+    retry_after: float | None = None  # seconds, from a 429
+    error: str | None = None
+    next_part: int | None = None  # "sent" for one part of several: the part to send next
 
 
 class Sender(Protocol):

@@ -401,89 +401,31 @@ def chat() -> None:
 @app.command()
 def run() -> None:
     """Khởi động bot: Telegram nếu đã cấu hình CHIBO_TELEGRAM_TOKEN, nếu không thì trò chuyện trên máy."""
-    from bot.channels.console import run_console
+    from bot.bootstrap import channels
+    from bot.channels import StartupError
+    from bot.channels.base import run_channels
 
     settings = _settings()
     _setup_logging(settings.log_level)
     application = _build_app(settings)
     _settle_heap()
-    if settings.zalo_token is not None:
-        _start_zalo(application, with_delivery=settings.telegram_token is None)
-    if settings.zalo_oa_enabled:
-        # One dispatcher per process: the first channel started sends for all of them.
-        with_delivery = settings.telegram_token is None and settings.zalo_token is None
-        _start_zalo(application, with_delivery=with_delivery, official_account=True)
-    if settings.telegram_token is not None:
-        from bot.channels import StartupError
-        from bot.channels.telegram.runner import run_telegram
-
-        typer.echo("Đang khởi động bot trên Telegram…", err=True)
-        try:
-            run_telegram(application)
-        except StartupError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(1) from None
-        return
-    if settings.zalo_token is not None or settings.zalo_oa_enabled:
-        import threading
-
-        typer.echo("Bot đang chạy trên Zalo (Ctrl+C để dừng).", err=True)
-        threading.Event().wait()
-        return
-    typer.echo(
-        "Chưa cấu hình CHIBO_TELEGRAM_TOKEN: khởi động trò chuyện trên máy "
-        f"(cơ sở dữ liệu {settings.database_url}, nội dung {settings.content_dir}).",
-        err=True,
-    )
-    from bot.channels.console import ConsoleSender
-    from scheduler.service import start_background
-
-    scheduler = start_background(application.delivery({"console": ConsoleSender(application.conversations)}))
-    try:
-        run_console(application.core())
-    finally:
-        scheduler.shutdown(wait=False)
-
-
-def _start_zalo(application: object, *, with_delivery: bool, official_account: bool = False) -> None:
-    """The Zalo bot (or the Zalo Official Account) in its own thread and event loop; a wrong token stops
-    start-up with one clear line."""
-    import asyncio
-    import threading
-
-    from bot.channels import StartupError
-
-    if official_account:
-        from bot.channels.zalo_oa.runner import serve_zalo_oa as serve_zalo
+    configured = channels(application)
+    names = {c.name for c in configured}
+    if names == {"console"}:
+        typer.echo(
+            "Chưa cấu hình CHIBO_TELEGRAM_TOKEN: khởi động trò chuyện trên máy "
+            f"(cơ sở dữ liệu {settings.database_url}, nội dung {settings.content_dir}).",
+            err=True,
+        )
     else:
-        from bot.channels.zalo.runner import serve_zalo
-
-    failed: list[str] = []
-    started = threading.Event()
-
-    def main() -> None:
-        async def go() -> None:
-            task = asyncio.create_task(serve_zalo(application, with_delivery=with_delivery))  # type: ignore[arg-type]
-            await asyncio.sleep(0)
-            started.set()
-            await task
-
-        try:
-            asyncio.run(go())
-        except StartupError as exc:
-            failed.append(str(exc))
-            started.set()
-
-    thread = threading.Thread(target=main, name="zalo-oa" if official_account else "zalo", daemon=True)
-    thread.start()
-    started.wait(15)
-    thread.join(3)  # a wrong token fails within the first call
-    if failed:
-        typer.echo(failed[0], err=True)
-        raise typer.Exit(1)
-    typer.echo(
-        "Đã khởi động bot trên trang Zalo của đơn vị." if official_account else "Đã khởi động bot trên Zalo.", err=True
-    )
+        shown = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "trang Zalo của đơn vị"}
+        listed = ", ".join(shown[c.name] for c in configured)
+        typer.echo(f"Đang khởi động bot trên {listed} (Ctrl+C để dừng)…", err=True)
+    try:
+        run_channels(application, configured)
+    except StartupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def _setup_logging(level: str) -> None:

@@ -25,33 +25,18 @@ BOOKLET_FILES = (".docx", ".pdf", ".md", ".txt")
 MIN_ENTRIES = 3  # fewer than this is not a booklet (perhaps a plan)
 MAX_STATE_CHARS = 400_000
 
-KIND_NAME = {"qa": "câu hỏi - đáp", "glossary": "thuật ngữ"}
-CONFIRM = "Đưa vào nội dung"
-CONFIRM_ALL = "Cho cả hệ thống"
-CONFIRM_OWN = "Chỉ cho {unit}"
-CANCEL = "Thôi"
-CANCELLED = "Đã huỷ, nội dung không thay đổi."
-DONE = "Yêu cầu này đã được xử lý."
-TOO_LARGE = "Tài liệu quá dài để nhận qua trò chuyện; đồng chí nhờ quản trị máy chủ dùng lệnh chibo content import."
-
 
 def preview(result: ImportResult, filename: str, own: tuple[str, str] | None = None) -> str:
-    lines = [f"Tệp {filename}: tôi nhận ra {len(result.entries)} {KIND_NAME[result.kind]}."]
-    first = result.entries[:3]
     title = "question" if result.kind == "qa" else "term"
-    lines += [f"• {shorten(e[title], 100)}" for e in first]
-    if len(result.entries) > 3:
-        lines.append(f"• … và {len(result.entries) - 3} mục nữa.")
-    lines += result.summary(limit=5)[1:]  # by part, numbering, what was left out: the same as the command line
-    lines.append(f"Nguồn sẽ ghi: {result.source}")
-    if own is None:
-        lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
-    else:
-        lines.append(
-            f"Tài liệu này dùng cho cả hệ thống (tài liệu của Trung ương), hay chỉ cho {own[1]} và các chi bộ "
-            f"trực thuộc (kế hoạch của đảng bộ, mã tổ chức {own[0]})?"
-        )
-    return "\n".join(lines)
+    return vi_import.booklet_preview(
+        filename,
+        result.kind,
+        [shorten(e[title], 100) for e in result.entries[:3]],
+        len(result.entries),
+        result.summary(limit=5)[1:],  # by part, numbering, what was left out: the same as the command line
+        result.source,
+        own,
+    )
 
 
 SHOWN_ERRORS = 10
@@ -96,22 +81,25 @@ class BookletsFeature:
         if len(best.entries) < MIN_ENTRIES:
             return None  # not a booklet: a plan, perhaps
         if check_output(best):
-            return Outcome([Reply("Tài liệu đọc được nhưng có mục chưa hợp lệ; đồng chí kiểm tra lại tệp.")])
+            return Outcome([Reply(vi_import.BOOKLET_INVALID)])
         text = best.yaml()
         # The admin's own organisation, when it carries a code: the booklet may be for it alone (its plan).
         own = self.org.own_scope(ctx.actor) if self.org is not None else None
         scoped = best.yaml(own) if own is not None else None
         if len(text) + len(scoped or "") > MAX_STATE_CHARS:
-            return Outcome([Reply(TOO_LARGE)])
+            return Outcome([Reply(vi_import.BOOKLET_TOO_LARGE)])
         ctx.state["booklet"] = {"kind": best.kind, "name": prefix, "yaml": text, "scoped": scoped}
         buttons: tuple[Button, ...]
         if own is None:
-            buttons = (Button(CONFIRM, bt.BOOKLET.pack("ok")), Button(CANCEL, bt.BOOKLET.pack("no")))
+            buttons = (
+                Button(vi_import.BOOKLET_CONFIRM, bt.BOOKLET.pack("ok")),
+                Button(vi_import.BOOKLET_CANCEL, bt.BOOKLET.pack("no")),
+            )
         else:
             buttons = (
-                Button(CONFIRM_ALL, bt.BOOKLET.pack("ok")),
-                Button(CONFIRM_OWN.format(unit=own[1]), bt.BOOKLET.pack("own")),
-                Button(CANCEL, bt.BOOKLET.pack("no")),
+                Button(vi_import.BOOKLET_CONFIRM_ALL, bt.BOOKLET.pack("ok")),
+                Button(vi_import.BOOKLET_CONFIRM_OWN.format(unit=own[1]), bt.BOOKLET.pack("own")),
+                Button(vi_import.BOOKLET_CANCEL, bt.BOOKLET.pack("no")),
             )
         return Outcome([Reply(preview(best, attachment.filename, own), buttons)])
 
@@ -119,16 +107,16 @@ class BookletsFeature:
         pending: dict[str, Any] | None = ctx.state.pop("booklet", None)
         choice = bt.BOOKLET.unpack(data)
         if choice not in (("ok",), ("own",)):
-            return Outcome([Reply(CANCELLED)])
+            return Outcome([Reply(vi_import.BOOKLET_CANCELLED)])
         if not pending:
-            return Outcome([Reply(DONE)])
+            return Outcome([Reply(vi_import.BOOKLET_DONE)])
         if ctx.actor is None or not can(ctx.actor, "import_booklet"):
-            return Outcome([Reply(CANCELLED)])
+            return Outcome([Reply(vi_import.BOOKLET_CANCELLED)])
         text = pending.get("scoped") if choice == ("own",) else pending["yaml"]
         if not text:
-            return Outcome([Reply(DONE)])
+            return Outcome([Reply(vi_import.BOOKLET_DONE)])
         try:
             name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], text)
         except ContentError as exc:
             return Outcome([Reply(reload_refused(exc))])
-        return Outcome([Reply(f"Đã đưa vào nội dung ({name}). Bot đang trả lời từ {total} mục.")])
+        return Outcome([Reply(vi_import.BOOKLET_ADDED.format(name=name, total=total))])

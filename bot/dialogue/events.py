@@ -18,16 +18,11 @@ from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.messages import vi_events as ve
 from bot.render.ics import event_ics
-from bot.services.events import (
-    EventDraft,
-    EventService,
-    describe_moment,
-    from_key,
-    guess_kind,
-    parse_moments,
-)
+from bot.services.broadcasts import BroadcastService
+from bot.services.events import EventDraft, EventService, guess_kind
 from bot.services.org import OrgError, OrgService
 from bot.services.policy import Actor, Denied
+from bot.services.reminders import from_key, parse_moments
 from bot.text.labels import shorten
 from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
@@ -38,8 +33,11 @@ SECRETARIES_ONLY = {"chi bi thu", "bi thu", "chi bi thu chi bo", "cac bi thu", "
 
 
 class EventsFeature:
-    def __init__(self, events: EventService, org: OrgService, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self, events: EventService, broadcasts: BroadcastService, org: OrgService, clock: Clock, zone: ZoneInfo
+    ) -> None:
         self.events = events
+        self.broadcasts = broadcasts
         self.org = org
         self.clock = clock
         self.zone = zone
@@ -182,11 +180,11 @@ class EventsFeature:
         if draft["kind"] == "deadline" and when is not None and when.time is None:
             when_text = "hết " + when_text
         preview = EventDraft(draft["kind"], draft.get("title") or "", when, recurrence=recurrence)
-        moments = [describe_moment(m) for m in self.events.preview_moments(preview)]  # only those that will happen
+        moments = [ve.describe_moment(m) for m in self.events.preview_moments(preview)]  # only those that will happen
         ctx.state["event_draft"] = draft
         audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
         text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)
-        text += ve.outside_zalo_window(self.events.outside_window(actor))
+        text += ve.outside_zalo_window(self.broadcasts.outside_window(actor))
         buttons = (
             Button(ve.CONFIRM, bt.EVENT_SAVE.pack()),
             Button(ve.FIX, bt.EVENT_FIX.pack()),
@@ -306,7 +304,7 @@ class EventsFeature:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
         text = ve.UPDATED.format(told=ve.told(told)).strip() + "\n\n" + ve.event_card(event, self.zone)
         if changes.get("reminders"):
-            text += "\nNhắc: " + "; ".join(describe_moment(m) for m in event.reminders)
+            text += "\nNhắc: " + "; ".join(ve.describe_moment(m) for m in event.reminders)
         return Outcome([Reply(text)])
 
     def cancel(self, ctx: Context, args: str) -> Outcome:
@@ -404,14 +402,14 @@ class EventsFeature:
         text = args.strip()
         if not text:
             return Outcome([Reply(ve.NOTICE_USAGE)])
-        n = self.events.audience_size(actor)
+        n = self.broadcasts.audience_size(actor)
         if n == 0:
             return Outcome([Reply(ve.NOTICE_NOBODY)])
         token = secrets.token_hex(6)
         ctx.state["notice"] = {"text": text[:3000], "token": token}
         buttons = (Button(ve.NOTICE_SEND, bt.NOTICE_SEND.pack(token)), Button(ve.CANCEL, bt.NOTICE_DROP.pack()))
         preview = ve.notice_preview(text, n, self._unit_name(actor))
-        return Outcome([Reply(preview + ve.outside_zalo_window(self.events.outside_window(actor)), buttons)])
+        return Outcome([Reply(preview + ve.outside_zalo_window(self.broadcasts.outside_window(actor)), buttons)])
 
     def notice_button(self, ctx: Context, data: str) -> Outcome:
         pending = ctx.state.pop("notice", None)
@@ -421,7 +419,7 @@ class EventsFeature:
         if not pending or send is None or pending.get("token") != send[0]:
             return Outcome([Reply(ve.NOTICE_ALREADY)])
         try:
-            _, n = self.events.broadcast(self._actor(ctx), pending["text"], token=pending["token"])
+            _, n = self.broadcasts.broadcast(self._actor(ctx), pending["text"], token=pending["token"])
         except OrgError as exc:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
         return Outcome([Reply(ve.NOTICE_QUEUED.format(n=n))])

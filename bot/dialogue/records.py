@@ -19,9 +19,9 @@ from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Context, Feature
 from bot.messages import vi
 from bot.messages import vi_records as vr
-from bot.services.events import occurrence_key
 from bot.services.policy import Actor, Denied
 from bot.services.records import EventTopic, MyEvent, RecordsService
+from bot.services.reminders import occurrence_key
 from bot.text.personal import PersonalAsk, recognise
 
 SHOWN = 3  # coming events shown in full; the rest of the next few listed in a line each

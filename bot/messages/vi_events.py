@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.moments import NOW, read_moment
 from bot.domain.views import DeliveryReport, EventView
 from bot.text.labels import shorten
 from bot.text.when import WEEKDAYS
@@ -285,3 +286,16 @@ DRAFT_ATTACHED = (
     "Bản dự thảo báo cáo (.docx, theo thể thức văn bản của Đảng) gửi kèm, số liệu tính đến lúc gửi; "
     "đồng chí ghi số văn bản, ký rồi gửi cấp trên, xong bấm “Đã nộp”."
 )
+
+
+def describe_moment(moment: str) -> str:
+    """A reminder moment as the secretary reads it: "19:00, 1 ngày trước", "2 giờ trước", "ngay bây giờ"."""
+    if moment == NOW:
+        return "ngay bây giờ"
+    m = read_moment(moment)
+    if m.days is not None:
+        at = f"{m.hour:02d}:{m.minute:02d}"
+        return f"{at} cùng ngày" if m.days == 0 else f"{at}, {m.days} ngày trước"
+    if m.hours is not None:
+        return f"{m.hours} giờ trước"
+    return f"{m.minutes} phút trước"

@@ -73,3 +73,46 @@ RELOAD_REFUSED = (
     "và thư mục nội dung được giữ nguyên. Các lỗi:"
 )
 RELOAD_MORE = "… và {count} lỗi nữa (xem đủ bằng lệnh chibo content check trên máy chủ)."
+
+
+# -- a booklet sent in chat (bot/dialogue/booklets.py) ----------------------------------------------------------
+
+BOOKLET_CONFIRM = "Đưa vào nội dung"
+BOOKLET_CONFIRM_ALL = "Cho cả hệ thống"
+BOOKLET_CONFIRM_OWN = "Chỉ cho {unit}"
+BOOKLET_CANCEL = "Thôi"
+BOOKLET_CANCELLED = "Đã huỷ, nội dung không thay đổi."
+BOOKLET_DONE = "Yêu cầu này đã được xử lý."
+BOOKLET_TOO_LARGE = (
+    "Tài liệu quá dài để nhận qua trò chuyện; đồng chí nhờ quản trị máy chủ dùng lệnh chibo content import."
+)
+BOOKLET_INVALID = "Tài liệu đọc được nhưng có mục chưa hợp lệ; đồng chí kiểm tra lại tệp."
+BOOKLET_ADDED = "Đã đưa vào nội dung ({name}). Bot đang trả lời từ {total} mục."
+BOOKLET_KIND = {"qa": "câu hỏi - đáp", "glossary": "thuật ngữ"}
+
+
+def booklet_preview(
+    filename: str,
+    kind: str,
+    first: Sequence[str],
+    total: int,
+    findings: Sequence[str],
+    source: str,
+    own: tuple[str, str] | None,
+) -> str:
+    """What the admin reads before confirming a booklet: what was recognised, its first entries, the findings,
+    the source line, and whether it is for everyone or for their own organisation (code, name)."""
+    lines = [f"Tệp {filename}: tôi nhận ra {total} {BOOKLET_KIND[kind]}."]
+    lines += [f"• {title}" for title in first]
+    if total > len(first):
+        lines.append(f"• … và {total - len(first)} mục nữa.")
+    lines += findings
+    lines.append(f"Nguồn sẽ ghi: {source}")
+    if own is None:
+        lines.append("Đưa vào nội dung để mọi chi bộ hỏi được ngay?")
+    else:
+        lines.append(
+            f"Tài liệu này dùng cho cả hệ thống (tài liệu của Trung ương), hay chỉ cho {own[1]} và các chi bộ "
+            f"trực thuộc (kế hoạch của đảng bộ, mã tổ chức {own[0]})?"
+        )
+    return "\n".join(lines)

@@ -32,9 +32,10 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain.rollcall import CheckIn, ExemptView, MakeUpView, Phase, RollCallView, RollEntry, Status
 from bot.figures import Attendance, Basis
-from bot.services.events import EventDraft, EventService, occurrence_key
+from bot.services.events import EventDraft, EventService
 from bot.services.org import OrgError
 from bot.services.policy import Actor, Denied, ensure_can
+from bot.services.reminders import occurrence_key
 from bot.storage.db import Database, upsert_statement
 from bot.storage.models import (
     Account,
@@ -269,10 +270,10 @@ class AttendanceService:
         within ``LOOKBACK``), else the next one."""
         if not event.recurrence:
             return event.starts_at
-        nxt = self._events.next_occurrence_of(event.recurrence, now - LOOKBACK)
+        nxt = self._events.reminders.next_occurrence_of(event.recurrence, now - LOOKBACK)
         last: datetime | None = None
         while nxt is not None and nxt - WINDOW_BEFORE <= now:
-            last, nxt = nxt, self._events.next_occurrence_of(event.recurrence, nxt)
+            last, nxt = nxt, self._events.reminders.next_occurrence_of(event.recurrence, nxt)
         return last or nxt or event.starts_at
 
     @staticmethod

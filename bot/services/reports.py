@@ -24,8 +24,9 @@ from bot.domain.views import (
     QuizFigure,
     Report,
 )
-from bot.services.events import EventService, outbox_row, routes_for
+from bot.services.events import EventService
 from bot.services.org import OrgError
+from bot.services.outbox import outbox_row, routes_for
 from bot.services.policy import Actor, ensure_can
 from bot.services.quizzes import QuizService
 from bot.services.texts import MissingKind
@@ -107,7 +108,7 @@ class ReportService:
             .order_by(Event.starts_at)
         )
         for event in events:
-            occurrence = self._events._occurrence(event, now)
+            occurrence = self._events.reminders.occurrence(event, now)
             answers = {
                 r.member_id: r
                 for r in s.scalars(

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.services.events import CHANNEL_ORDER, outbox_row
+from bot.services.outbox import CHANNEL_ORDER, outbox_row
 from bot.storage.db import Database
 from bot.storage.models import Account, Member, Outbox, ZaloOAToken
 

@@ -1,10 +1,10 @@
-"""The Telegram bot: python-telegram-bot's Application around the dialogue core."""
+"""The Telegram bot: python-telegram-bot's Application around the dialogue core, as a ``Channel``
+(``TelegramChannel``): long polling, or a webhook server when CHIBO_TELEGRAM_WEBHOOK_URL is set."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,7 +22,8 @@ from telegram.ext import (
 )
 
 from bot.channels import StartupError
-from bot.channels.base import Host
+from bot.channels.base import Host, apologise, run_channels, webhook_secret
+from bot.channels.contract import Sender
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
@@ -31,20 +32,18 @@ from bot.channels.turns import Turns
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply
 from bot.logs import quiet_libraries
 from bot.messages import vi
-from scheduler.service import TICK_SECONDS, job_kwargs
 
 log = logging.getLogger(__name__)
 CORE = "core"
 TURNS = "turns"
-SENDER_BOT = "sender_bot"
-DELIVERY = "delivery"
 CONFLICT = "conflict"
+STOP = "stop"  # the event that ends serving (set on a 409 Conflict)
 # Rosters and booklets are small; the Bot API itself serves files up to 20 MB.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def build_application(
-    app: Host, *, base_url: str | None = None, rate_limit: bool = True, delivery_seconds: float | None = TICK_SECONDS
+    app: Host, *, base_url: str | None = None, rate_limit: bool = True
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB Application with every handler registered, ready to poll or take webhooks."""
     token = app.settings.telegram_token
@@ -58,25 +57,6 @@ def build_application(
         core = app.core(application.bot.username or "")
         application.bot_data[CORE] = core
         application.bot_data[TURNS] = Turns.for_database(core, app.dialect)
-        if delivery_seconds is None or application.job_queue is None:
-            return
-        # Reminders and notices go through their own Bot, without PTB's rate limiter: the dispatcher paces
-        # the sends itself and must see every 429 to put the message back.
-        sender_bot = TolerantBot(
-            token.get_secret_value(), base_url=url, base_file_url=file_base_url(url), request=AiohttpRequest()
-        )
-        await sender_bot.initialize()
-        application.bot_data[SENDER_BOT] = sender_bot
-        # One dispatcher for every configured channel: the composition root adds the others' senders.
-        delivery = app.delivery(app.outbound_senders({CHANNEL: TelegramSender(sender_bot)}))
-        application.bot_data[DELIVERY] = delivery
-
-        async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await delivery.tick()
-
-        application.job_queue.run_repeating(
-            tick, interval=delivery_seconds, first=delivery_seconds, name="delivery", job_kwargs=job_kwargs()
-        )
 
     bot = TolerantBot(
         token.get_secret_value(),
@@ -120,9 +100,6 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
     turns = application.bot_data.pop(TURNS, None)
     if turns is not None:
         turns.close()
-    sender_bot = application.bot_data.pop(SENDER_BOT, None)
-    if sender_bot is not None:
-        await sender_bot.shutdown()
 
 
 def _turns(context: ContextTypes.DEFAULT_TYPE) -> Turns:
@@ -199,53 +176,121 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if CONFLICT not in context.bot_data:
             context.bot_data[CONFLICT] = conflict_message(context.error.message)
             log.error("%s", context.bot_data[CONFLICT])
-            context.application.stop_running()
+            stop = context.bot_data.get(STOP)
+            if stop is not None:
+                stop.set()
         return
     if update is None and isinstance(context.error, NetworkError):
         # Polling could not reach the Bot API (PTB tries again with growing pauses): one line, not a traceback.
         log.warning("Bot API unreachable while polling: %s", context.error)
         return
-    log.error("error while handling update %s", getattr(update, "update_id", update), exc_info=context.error)
+    what = f"update {getattr(update, 'update_id', update)}"
     if isinstance(update, Update) and update.effective_chat is not None:
+        chat_id = update.effective_chat.id
+        await apologise(what, lambda text: context.bot.send_message(chat_id, text), context.error)
+    else:
+        log.error("error while handling %s", what, exc_info=context.error)
+
+
+class TelegramChannel:
+    """PTB's Application started and stopped by hand, so that it runs beside the other channels on one loop
+    (``serve_channels``); outbox messages go through a Bot of their own, without PTB's rate limiter: the
+    dispatcher paces the sends itself and must see every 429 to put the message back."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        app: Host,
+        *,
+        base_url: str | None = None,
+        rate_limit: bool = True,
+        poll_interval: float = 0.0,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.app = app
+        self.base_url = base_url or app.settings.telegram_base_url
+        self.application = build_application(app, base_url=self.base_url, rate_limit=rate_limit)
+        self._poll = (poll_interval, poll_timeout)
+        self._sender_bot: Bot | None = None
+
+    async def start(self) -> None:
+        """getMe first: a wrong token or an unreachable server stops start-up with one clear line."""
+        application = self.application
+        await connect(application.bot, self.base_url)
         try:
-            await context.bot.send_message(update.effective_chat.id, vi.APOLOGY)
-        except Exception:  # the apology itself failed (blocked, network): nothing more to do
-            log.warning("could not send the apology", exc_info=True)
+            await application.initialize()
+            if application.post_init is not None:
+                await application.post_init(application)
+            token = self.app.settings.telegram_token
+            assert token is not None
+            self._sender_bot = TolerantBot(
+                token.get_secret_value(),
+                base_url=self.base_url,
+                base_file_url=file_base_url(self.base_url),
+                request=AiohttpRequest(),
+            )
+            await self._sender_bot.initialize()
+            await application.start()
+        except BaseException:
+            await self.close()
+            raise
+
+    def sender(self) -> Sender:
+        assert self._sender_bot is not None
+        return TelegramSender(self._sender_bot)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        application = self.application
+        updater = application.updater
+        assert updater is not None
+        application.bot_data[STOP] = stop
+        settings = self.app.settings
+        if settings.telegram_webhook_url:
+            secret = webhook_secret(settings.telegram_webhook_secret)
+            await updater.start_webhook(
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+                url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+                webhook_url=settings.telegram_webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            interval, timeout = self._poll
+            await updater.start_polling(
+                poll_interval=interval,
+                timeout=timeout,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._polling_error,
+            )
+        try:
+            await stop.wait()
+        finally:
+            if updater.running:
+                await updater.stop()
+        if CONFLICT in application.bot_data:
+            raise StartupError(application.bot_data[CONFLICT])
+
+    def _polling_error(self, error: TelegramError) -> None:
+        """getUpdates failed: to the error handler (``on_error``), as PTB's own run_polling does."""
+        self.application.create_task(self.application.process_error(update=None, error=error))
+
+    async def close(self) -> None:
+        application = self.application
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        if self._sender_bot is not None:
+            await self._sender_bot.shutdown()
+            self._sender_bot = None
 
 
 def run_telegram(app: Host) -> None:
-    """Long polling, or a webhook server when CHIBO_TELEGRAM_WEBHOOK_URL is set.
-
-    The bot first introduces itself to the Bot API (getMe) on the loop PTB will run on: a wrong token or an
-    unreachable server stops start-up with one clear line (StartupError) instead of a traceback.
-    """
-    application = build_application(app)
-    settings = app.settings
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(connect(application.bot, settings.telegram_base_url))
-    except BaseException:
-        loop.close()
-        raise
-    if settings.telegram_webhook_url:
-        secret = (
-            settings.telegram_webhook_secret.get_secret_value()
-            if settings.telegram_webhook_secret
-            else secrets.token_urlsafe(32)
-        )
-        application.run_webhook(
-            listen=settings.telegram_webhook_listen,
-            port=settings.telegram_webhook_port,
-            url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
-            webhook_url=settings.telegram_webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-        if CONFLICT in application.bot_data:
-            raise StartupError(application.bot_data[CONFLICT])
+    """The Telegram bot alone until SIGINT or SIGTERM (the dispatcher sending for every configured channel)."""
+    run_channels(app, [TelegramChannel(app)])
 
 
 def conflict_message(detail: str) -> str:

@@ -19,10 +19,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.channels.contract import Item, Result
 from bot.channels.telegram.adapter import _html_parts, _markup, file_base_url, send_attachments
 from bot.dialogue.contract import Attachment, Button, Reply
 from scheduler.budget import token_key
-from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
 

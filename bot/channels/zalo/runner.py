@@ -7,16 +7,15 @@ while handling one update is logged with it, the member gets a short apology, an
 from __future__ import annotations
 
 import asyncio
-import collections
 import hmac
 import json
 import logging
-import secrets
 from typing import Any
 from urllib.parse import urlparse
 
 from bot.channels import StartupError
-from bot.channels.base import Host
+from bot.channels.base import Background, Backoff, Host, SeenIds, apologise, serve_channels, webhook_secret
+from bot.channels.contract import Sender
 from bot.channels.turns import Turns
 from bot.channels.zalo.adapter import CHANNEL, incoming, render, unwrap
 from bot.channels.zalo.client import ZaloClient, ZaloError
@@ -40,8 +39,8 @@ class ZaloBot:
         self.core: DialogueCore = app.core()
         self.turns = Turns.for_database(self.core, app.dialect)
         self.bot_name = ""
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen = SeenIds(SEEN_KEEP)
+        self.background = Background()
 
     async def start(self) -> None:
         try:
@@ -53,20 +52,8 @@ class ZaloBot:
         self.bot_name = str(me.get("account_name") or me.get("name") or "")
         log.info("zalo bot %s started", me.get("id"))
 
-    def _first_time(self, update: dict[str, Any]) -> bool:
-        message = update.get("message") or {}
-        key = str(message.get("message_id") or "")
-        if not key:
-            return True
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > SEEN_KEEP:
-            self._seen.popitem(last=False)
-        return True
-
     async def handle(self, update: dict[str, Any]) -> None:
-        if not self._first_time(update):
+        if not self._seen.first_time(str((update.get("message") or {}).get("message_id") or "")):
             log.info("zalo: duplicate delivery of a message ignored")
             return
         msg = incoming(update, self.bot_name)
@@ -91,11 +78,8 @@ class ZaloBot:
                 if outcome.notice and not outcome.replies:
                     await self._send(msg.chat_ref, Reply(outcome.notice))
         except Exception:
-            log.exception("error while handling zalo message %s", (update.get("message") or {}).get("message_id"))
-            try:
-                await self.client.send_message(msg.chat_ref, vi.APOLOGY)
-            except ZaloError:
-                log.warning("could not send the apology on zalo")
+            what = f"zalo message {(update.get('message') or {}).get('message_id')}"
+            await apologise(what, lambda text: self.client.send_message(msg.chat_ref, text))
 
     async def _send(self, chat_id: str, reply: Reply, *, files_sent_elsewhere: bool = False) -> None:
         for part in render(reply, files_sent_elsewhere=files_sent_elsewhere):
@@ -103,20 +87,18 @@ class ZaloBot:
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling until ``stop`` is set; errors back off and never end the loop."""
-        delay = 1.0
+        backoff = Backoff()
         while not stop.is_set():
             try:
                 update = await self.client.get_update(self.poll_timeout)
             except ZaloError as exc:
+                delay = backoff.failed()
                 log.warning("zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(60.0, delay * 2)
                 continue
-            delay = 1.0
+            backoff.succeeded()
             if update is not None:
-                task = asyncio.create_task(self.handle(update))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self.background.spawn(self.handle(update))
 
     # -- webhook --------------------------------------------------------------------------------------------
 
@@ -139,9 +121,7 @@ class ZaloBot:
                 except ValueError:
                     update = None
                 if update is not None:
-                    task = asyncio.create_task(bot.handle(update))
-                    bot._tasks.add(task)
-                    task.add_done_callback(bot._tasks.discard)
+                    bot.background.spawn(bot.handle(update))
                 self.finish({"ok": True})
 
         return tornado.web.Application([(path, Hook)])
@@ -160,46 +140,56 @@ def check_webhook(url: str, secret: str) -> None:
         )
 
 
-async def serve_zalo(app: Host, *, stop: asyncio.Event | None = None, with_delivery: bool = True) -> None:
-    """Run the Zalo bot until ``stop`` is set (or forever): polling, or the webhook when configured."""
-    settings = app.settings
-    assert settings.zalo_token is not None
-    token = settings.zalo_token.get_secret_value()
-    client = ZaloClient(token, settings.zalo_base_url)
-    bot = ZaloBot(app, client)
-    await bot.start()
-    stop = stop or asyncio.Event()
-    scheduler = None
-    if with_delivery:
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+class ZaloChannel:
+    """The Zalo bot as a ``Channel``: polling, or the webhook when CHIBO_ZALO_WEBHOOK_URL is set."""
 
-        from scheduler.service import TICK_SECONDS, job_kwargs
+    name = CHANNEL
 
-        delivery = app.delivery({CHANNEL: ZaloSender(token, settings.zalo_base_url, app.conversations)})
-        scheduler = AsyncIOScheduler(timezone=str(settings.zone))
-        scheduler.add_job(delivery.tick, "interval", seconds=TICK_SECONDS, id="delivery", **job_kwargs())
-        scheduler.start()
-    try:
+    def __init__(self, app: Host) -> None:
+        settings = app.settings
+        assert settings.zalo_token is not None
+        self.app = app
+        self._token = settings.zalo_token.get_secret_value()
+        self.client = ZaloClient(self._token, settings.zalo_base_url)
+        self.bot: ZaloBot | None = None
+
+    async def start(self) -> None:
+        try:
+            self.bot = ZaloBot(self.app, self.client)
+            await self.bot.start()
+        except BaseException:
+            await self.close()
+            raise
+
+    def sender(self) -> Sender:
+        return ZaloSender(self._token, self.app.settings.zalo_base_url, self.app.conversations)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        assert self.bot is not None
+        settings = self.app.settings
         if settings.zalo_webhook_url:
-            secret = (
-                settings.zalo_webhook_secret.get_secret_value()
-                if settings.zalo_webhook_secret
-                else secrets.token_urlsafe(32)
-            )
+            secret = webhook_secret(settings.zalo_webhook_secret)
             check_webhook(settings.zalo_webhook_url, secret)
             path = urlparse(settings.zalo_webhook_url).path or "/"
-            server = bot.webhook_app(path, secret).listen(settings.zalo_webhook_port, settings.zalo_webhook_listen)
-            await client.set_webhook(settings.zalo_webhook_url, secret)
-            await stop.wait()
-            server.stop()
+            server = self.bot.webhook_app(path, secret).listen(settings.zalo_webhook_port, settings.zalo_webhook_listen)
+            try:
+                await self.client.set_webhook(settings.zalo_webhook_url, secret)
+                await stop.wait()
+            finally:
+                server.stop()
         else:
             try:
-                await client.delete_webhook()
+                await self.client.delete_webhook()
             except ZaloError:
                 log.info("zalo: no webhook to remove")
-            await bot.poll(stop)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        bot.turns.close()
-        await client.aclose()
+            await self.bot.poll(stop)
+
+    async def close(self) -> None:
+        if self.bot is not None:
+            self.bot.turns.close()
+        await self.client.aclose()
+
+
+async def serve_zalo(app: Host, *, stop: asyncio.Event | None = None, with_delivery: bool = True) -> None:
+    """Run the Zalo bot alone until ``stop`` is set (or forever)."""
+    await serve_channels(app, [ZaloChannel(app)], stop=stop, with_delivery=with_delivery)

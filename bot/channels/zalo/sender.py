@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.contract import ChoiceMemory
+from bot.channels.contract import ChoiceMemory, Item, Result
 from bot.channels.zalo.adapter import CHANNEL, render
 from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.dialogue.contract import Button, Reply
 from scheduler.budget import token_key
-from scheduler.dispatcher import Item, Result
 
 
 class ZaloSender:

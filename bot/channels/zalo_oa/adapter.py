@@ -1,10 +1,16 @@
 """Zalo OA webhook events ⇄ dialogue core.
 
-Events (shapes from redai-zalo-sdk ``dist/types/webhook.d.ts`` and the a4b.vn "ZaloPushToXBot" sample):
-``{"app_id", "user_id_by_app", "event_name", "timestamp" (ms, a string), "sender": {"id"}, "recipient":
-{"id": <oa id>}, "message": {"msg_id", "text" | "attachments": [{"type", "payload": {"url", "name", "size"}}]}}``
-for ``user_send_text`` / ``user_send_image`` / ``user_send_file`` / ...; ``follow`` / ``unfollow`` carry
-``"oa_id"`` and ``"follower": {"id"}`` instead.
+Events, as the pages "Sự kiện người dùng gửi tin nhắn" (.../webhook/tin-nhan/su-kien-nguoi-dung-gui-tin-nhan)
+and "Sự kiện người dùng quan tâm hay bỏ quan tâm OA" (.../webhook/quan-ly/...) show them, read through copies
+quoted in public repositories (client.py says why): a follower's message ``{"app_id", "user_id_by_app",
+"event_name", "timestamp" (ms, a string), "sender": {"id"}, "recipient": {"id": <oa id>}, "message": {"msg_id",
+"text" | "attachments": [{"type", "payload": {"url", "name", "size", "checksum", "type"}}]}}`` for
+``user_send_text`` / ``user_send_image`` / ``user_send_file`` / ...; ``follow`` / ``unfollow`` carry ``"oa_id"``
+and ``"follower": {"id"}`` instead; ``user_click_chatnow`` carries ``"oa_id"`` and ``"user_id"`` (integrators'
+code). Receipts (``user_received_message``, ``user_seen_message``) and the OA's own messages (``oa_send_*``, sent
+through the API too) have the OA as ``sender``: they are neither the follower's words nor an interaction, and
+are ignored — as is every event not named here. One webhook address serves every OA that authorised the app,
+so an event for another OA is ignored.
 
 Buttons are the platform's own: a pressed button comes back as the member's text message carrying its
 payload, marked with ``BUTTON_PREFIX``; the dialogue core gets it as a button press with the codec's data.
@@ -24,12 +30,31 @@ from bot.messages import vi_zalo_oa as vo
 CHANNEL = "zalo_oa"
 BUTTON_PREFIX = "#cb:"
 BUTTON_TYPE = "oa.query.hide"
-USER_EVENTS_READ = ("user_send_text", "user_send_file")
+USER_EVENTS_READ = ("user_send_text", "user_send_file")  # what the dialogue core reads
+USER_EVENTS_UNREAD = (  # the follower's own content the bot cannot read: answered "text only"
+    "user_send_image",
+    "user_send_gif",
+    "user_send_sticker",
+    "user_send_location",
+    "user_send_link",
+    "user_send_audio",
+    "user_send_video",
+    "user_send_business_card",
+)
+HANDLED = (*USER_EVENTS_READ, *USER_EVENTS_UNREAD, "follow", "unfollow")
+
+
+def handled(event: dict[str, Any]) -> bool:
+    """An event the channel acts on; receipts, the OA's own messages and the rest are not."""
+    return event.get("event_name") in HANDLED
 
 
 def user_of(event: dict[str, Any]) -> str:
+    """The follower an event is from: ``sender.id`` of a message, ``follower.id`` of a follow, ``user_id`` of a
+    "chat now" click."""
     who = event.get("sender") or event.get("follower") or {}
-    return str(who.get("id") or "") if isinstance(who, dict) else ""
+    found = who.get("id") if isinstance(who, dict) else None
+    return str(found or event.get("user_id") or "")
 
 
 def oa_of(event: dict[str, Any]) -> str:

@@ -1,41 +1,58 @@
 """The Zalo OA Open API (v3 messages, v2 uploads), OAuth v4 and ZNS over httpx.
 
-What the platform documents say, and where it was read. The developers' pages themselves
-(developers.zalo.me/docs/official-account/...) were not reachable from where this was written: each point
-below is taken from Zalo's own help centre where it could be, otherwise from published client code and
-integrators' copies of those pages, and marked "assumed" where only one such source says it.
+What the platform says, and where it was read. Zalo's developers' pages (developers.zalo.me/docs/official-account/
+..., served as a script-rendered application) could not be fetched from here; what they say was read in Zalo's own
+SDKs (github.com/zaloplatform) and in copies of the pages quoted in public repositories, each naming the page it
+copied (developers.zalo.me or its server-rendered mirror docs.zaloplatforms.com, same paths). "Assumed" marks what
+only a client library or an integrator states.
 
-- Consultation message ("tin tư vấn"): ``POST {api}/v3.0/oa/message/cs``, header ``access_token``, body
-  ``{"recipient": {"user_id"}, "message": {...}}``; answer ``{"error": 0, "message": "Success",
-  "data": {"message_id", "user_id"}}``, errors as ``{"error": <negative>, "message": ...}`` with HTTP 200.
-  Text up to 2000 characters. (redai-zalo-sdk ``docs/CONSULTATION_SERVICE.md``; zalo-mcp
-  ``zalo_send_text_message`` schema.)
-- Buttons: ``message.attachment = {"type": "template", "payload": {"buttons": [...]}}`` beside ``text``;
-  a button ``{"title" (≤ 100 chars), "type", "payload"}``; ``oa.query.show`` / ``oa.query.hide`` send the
-  payload (≤ 1000 chars) back to the OA as the user's message, shown in the chat or not; ``oa.open.url``
-  opens ``{"url"}``. (redai-zalo-sdk ``docs/BUTTON_TYPES_GUIDE.md``.) At most 5 buttons per message: assumed.
-- Files: ``POST {api}/v2.0/oa/upload/file`` (multipart ``file``; PDF, DOC, DOCX up to 5 MB) → ``data.token``,
-  then ``message.attachment = {"type": "file", "payload": {"token"}}``. Images: ``/v2.0/oa/upload/image``
-  (JPG/PNG up to 1 MB: assumed) → ``data.attachment_id``, sent as a ``media`` template. (eTelecom's
-  "Gửi tin tư vấn dạng file"; Viindoo "Reply to Zalo OA Messages": PDF up to 5 MB.)
-- The window: Zalo's help centre ("Các loại tin của Zalo Official Account", zalooa.freshdesk.com) gives the
-  OA 8 free replies within 48 hours of a follower's message, after which messages count as proactive ones
-  from the OA's quota; consultation messages as such may be sent within 7 days of the follower's last
-  interaction (Viindoo's guide; error -230 "the user has not interacted with the OA in the past 7 days"
-  from the error table, assumed). Hence ``CHIBO_ZALO_OA_WINDOW_HOURS=168`` by default.
-- Errors read here: -216 / -124 access token invalid / expired (refresh and try once more); -230 outside the
-  window; -213 not a follower; -32 rate limit. Any error whose message names the access token is read as one.
-  (caresoft "Bảng mã khi gửi tin nhắn theo Zalo ID"; the codes -230, -213, -32: assumed.)
+- Consultation message ("tin Tư vấn"): ``POST {api}/v3.0/oa/message/cs``, header ``access_token``, JSON body
+  ``{"recipient": {"user_id"}, "message": {...}}`` (zaloplatform/zalo-java-sdk ``src/test/java/v3/
+  SendTextCSMessage.java``); answer ``{"error": 0, "message": "Success", "data": {"message_id", "user_id",
+  "sent_time", "quota"?}}``, an error as ``{"error": <negative>, "message"}`` with HTTP 200; text up to 2000
+  characters (page "Gửi tin Tư vấn dạng văn bản", .../tin-nhan/tin-tu-van/gui-tin-tu-van-dang-van-ban).
+- Buttons: ``message.attachment = {"type": "template", "payload": {"buttons": [...]}}`` beside ``text``; a
+  button ``{"title", "type", "payload"}``, ``oa.query.hide`` with a string payload (zaloplatform/ZaloDotNetSDK
+  ``src/sdk/entities/oa/QueryHideButtonV3.cs``); at most 5 buttons ("only support 5 buttons",
+  zaloplatform/zalo-php-sdk ``README.md``). A pressed ``oa.query.*`` button sends its payload back as the
+  follower's text message, shown in the chat (``show``) or not (``hide``); title up to 100 and payload up to
+  1000 characters: assumed (redai-zalo-sdk ``docs/BUTTON_TYPES_GUIDE.md``).
+- Files: ``POST {api}/v2.0/oa/upload/file`` (multipart ``file``) → ``data.token``, sent as ``message.attachment
+  = {"type": "file", "payload": {"token"}}`` (zalo-php-sdk ``src/ZaloEndPoint.php`` API_OA_UPLOAD_FILE, "Upload
+  file PDF"; zalo-java-sdk ``src/test/java/v3/SendFileCSMessage.java``). Images: ``/v2.0/oa/upload/image`` →
+  ``data.attachment_id``, sent as a ``media`` template element (zalo-php-sdk ``README.md`` "Gửi tin nhắn hình";
+  zalo-java-sdk ``v3/SendImageCSMessage.java``). Types PDF/DOC/DOCX and the limits (file 5 MB, image 1 MB):
+  assumed, from integrators' code only.
+- The window: "User (người nhận tin): có tương tác với OA trong vòng 7 ngày" (page "Điều kiện gửi tin Tư vấn",
+  .../tin-nhan/tin-tu-van/dieu-kien-gui-tin-tu-van); past it the API answers -230 "User has not interacted with
+  the OA in the past 7 days" or -232 "... or the last interaction has expired" (page "Mã lỗi",
+  .../phu-luc/ma-loi; -230 also logged from real answers in several public code bases). The 48 hours that
+  client libraries give (redai-zalo-sdk ``docs/CONSULTATION_SERVICE.md``) and Zalo's help centre ("Các loại tin
+  của Zalo Official Account", zalooa.freshdesk.com) are the free part of that window: "Trong vòng 48 giờ kể từ
+  tương tác cuối ... tin Tư vấn hoàn toàn miễn phí. Sau 48 giờ ... được tính theo bảng giá" (page "Tổng quan",
+  .../tin-nhan/tong-quan), not a limit on sending. Hence ``CHIBO_ZALO_OA_WINDOW_HOURS=168`` by default.
+- Errors read here (page "Mã lỗi"): -216 access token invalid and -220 expired or removed (refresh and try once
+  more; so for -124 on a ZNS call, assumed, and any message naming the access token); -230 / -232 outside the
+  window; -213 not a follower, -227 account banned or inactive over 45 days, -244 the user restricted this type
+  of message, -218 the user's receiving quota spent (the member is unreachable on the OA); -32 rate limit ("Your
+  application/OA reached limit call api", page "Giới hạn tốc độ gọi API"); -211 out of quota.
 - OAuth v4: ``POST {oauth}/access_token`` (``https://oauth.zaloapp.com/v4/oa/access_token``), header
-  ``secret_key`` (the app's secret), form ``app_id``, ``grant_type`` = ``authorization_code`` (with ``code``
-  and the PKCE ``code_verifier``) or ``refresh_token`` (with ``refresh_token``); answer ``{"access_token",
-  "refresh_token", "expires_in": "90000"}`` (a string). The access token lives 25 hours, the refresh token
-  3 months and can be used once. (hexasync.vn "Hướng dẫn cách lấy Access Token từ Refresh token";
-  zalo-php-sdk README for PKCE.) A refused grant answers ``{"error": <negative>, "error_name",
-  "error_description"}`` without tokens (shape assumed from client code).
-- ZNS: ``POST {zns}/message/template`` (``https://business.openapi.zalo.me``), header ``access_token``,
-  body ``{"phone": "84…", "template_id", "template_data": {...}, "tracking_id"}``; answer ``{"error": 0,
-  "data": {"msg_id", ...}}``. (zalo.cloud "ZNS — cách xử lý mã lỗi"; eTelecom "Send ZNS".)
+  ``secret_key`` (the app's secret), form ``app_id``, ``grant_type`` = ``refresh_token`` with ``refresh_token``
+  (zalo-java-sdk ``src/test/java/GetAccessTokenByRefreshToken.java``) or ``authorization_code`` with ``code``
+  and ``code_verifier``; answer ``{"access_token", "refresh_token", "expires_in": "90000"}`` (a string). The
+  access token lives 25 hours, the refresh token 3 months and is used once, the code 10 minutes; the replaced
+  access token stops working when the new one is issued (page "Xác thực và ủy quyền cho ứng dụng",
+  .../bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new). The permission page is ``{oauth}/permission?app_id&
+  redirect_uri&code_challenge&state`` and calls back with ``code`` and ``oa_id`` (the link the app's console
+  makes, as an integrator recorded it; zalo-php-sdk ``OAuth2Client.php`` builds the v3 form with app_id and
+  redirect_uri); the challenge is base64url of SHA-256 of the verifier, without padding (zalo-php-sdk
+  ``src/Util/PKCEUtil.php``). A refused grant: no code is
+  documented; read as an answer without tokens (``{"error", "error_name", "error_description"}``: assumed).
+- OA profile: ``GET {api}/v2.0/oa/getoa`` → ``data.oaid``, ``name`` (zalo-php-sdk ``src/ZaloEndPoint.php``
+  API_OA_GET_PROFILE; the field name from the page "Lấy thông tin Zalo Official Account").
+- ZNS: ``POST {zns}/message/template`` (``https://business.openapi.zalo.me``), header ``access_token``, body
+  ``{"phone": "84…", "template_id", "template_data": {...}, "tracking_id"}``; answer ``{"error": 0, "data":
+  {"msg_id", ...}}`` (zalo.cloud "ZNS — cách xử lý mã lỗi"; eTelecom "Send ZNS"; assumed).
 """
 
 from __future__ import annotations
@@ -44,6 +61,7 @@ import base64
 import hashlib
 import logging
 import secrets
+import string
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -51,16 +69,17 @@ from urllib.parse import urlencode
 import httpx
 
 log = logging.getLogger(__name__)
+_VERIFIER_ALPHABET = string.ascii_letters + string.digits
 
 TEXT_LIMIT = 2000
-MAX_BUTTONS = 5  # assumed: the documents read show up to five
+MAX_BUTTONS = 5
 BUTTON_TITLE_LIMIT = 100
-FILE_LIMIT = 5 * 1024 * 1024  # PDF, DOC, DOCX
+FILE_LIMIT = 5 * 1024 * 1024  # PDF, DOC, DOCX (assumed)
 IMAGE_LIMIT = 1024 * 1024  # assumed
 FILE_TYPES = (".pdf", ".doc", ".docx")
-TOKEN_ERRORS = (-216, -124)
-OUTSIDE_WINDOW_ERRORS = (-230,)
-NOT_FOLLOWER_ERRORS = (-213,)
+TOKEN_ERRORS = (-216, -220, -124)
+OUTSIDE_WINDOW_ERRORS = (-230, -232)
+UNREACHABLE_ERRORS = (-213, -227, -244, -218)  # not a follower, inactive, restricted, receiving quota spent
 RATE_LIMIT_ERRORS = (-32,)
 
 
@@ -114,7 +133,7 @@ class OAClient:
         return data if isinstance(data, dict) else {}
 
     async def get_oa(self, token: str) -> dict[str, Any]:
-        """The OA's profile (``oa_id``, ``name``): checks the token at start-up."""
+        """The OA's profile (``oaid``, ``name``): checks the token, and whose it is, at start-up."""
         return await self._call("GET", f"{self.api_url}/v2.0/oa/getoa", token)
 
     async def send(self, token: str, user_id: str, message: dict[str, Any]) -> str:
@@ -202,16 +221,21 @@ class OAuth:
 
 
 def pkce_pair() -> tuple[str, str]:
-    """A code verifier (43 characters) and its S256 challenge, base64url without padding (RFC 7636)."""
-    verifier = secrets.token_urlsafe(32)
+    """A code verifier and its challenge. The verifier: 43 letters and digits, as the page asks (Zalo's own SDK
+    makes a base64url string of the same length, a wider alphabet that RFC 7636 allows too); the challenge:
+    base64url of its SHA-256, without padding."""
+    verifier = "".join(secrets.choice(_VERIFIER_ALPHABET) for _ in range(43))
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     return verifier, challenge
 
 
 def signature(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
-    """The webhook's ``X-ZEvent-Signature``: sha256 of the app id, the body as sent, the event's ``timestamp``
-    and the OA secret key (not the app's), in that order (hainh.me "Zalo API - PHP: Webhook & Callback"; the
-    OA secret is the one shown on the OA's webhook settings)."""
+    """The webhook's ``X-ZEvent-Signature``: ``mac = sha256(appId + data + timeStamp + OAsecretKey)``, ``data``
+    the body as sent and ``timeStamp`` the event's ``timestamp``; the OA secret key is the one shown on the
+    app's Webhook page, not the app's secret (page "Giới thiệu về Webhook", .../webhook/tong-quan, as copied by
+    integrators; hainh.me "Zalo API - PHP: Webhook & Callback"; the same concatenate-then-sha256 form as
+    zalo-java-sdk ``MacUtils.buildMac``). Whether the header carries the ``mac=`` prefix is not settled by the
+    sources: both forms are read (runner.py)."""
     return hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret.encode()).hexdigest()
 
 

@@ -2,17 +2,18 @@
 answered through the dialogue core, its tokens kept fresh, and the outbox sender.
 
 Every request's ``X-ZEvent-Signature`` is checked (client.py ``signature``) before anything is read: a
-request without a valid one is refused with 403 and logged. An event is handled once (by its ``msg_id``, or
-name, user and timestamp: the platform sends again what was not acknowledged within its time limit), events
-for another OA are ignored, and the webhook answers 200 at once and handles the event after: the documents
-ask for an answer within 2 seconds (hainh.me, "Webhook luôn phải trả về HTTP Code 200 OK và phải phản hồi
-trong vòng 2 giây").
+request without a valid one is refused with 403 and logged. An event is handled once, by its ``msg_id`` (or
+name, user and timestamp): the platform sends an event again after 30 s, 5, 15, 30 and 60 minutes when it could
+not reach the webhook, the same body with a ``num_retry`` header (the events seen are kept per process: a
+delivery sent again is one that reached no instance). Events for another OA are ignored, and the
+webhook answers 200 at once and handles the event after: the platform asks for 200 within 2 seconds (page
+"Giới thiệu về Webhook", .../webhook/tong-quan, as copied by integrators; hainh.me "Webhook luôn phải trả về
+HTTP Code 200 OK và phải phản hồi trong vòng 2 giây").
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import hmac
 import json
@@ -22,13 +23,16 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.channels import StartupError
-from bot.channels.base import Host
+from bot.channels.base import Background, Host, SeenIds, apologise, serve_channels
+from bot.channels.contract import Sender
 from bot.channels.turns import Turns
 from bot.channels.zalo_oa.adapter import (
     CHANNEL,
+    USER_EVENTS_READ,
     event_key,
     event_time,
     file_of,
+    handled,
     incoming,
     oa_of,
     user_of,
@@ -102,8 +106,8 @@ class ZaloOABot:
         self.app_id = s.zalo_oa_app_id
         self.oa_secret = s.zalo_oa_secret_key.get_secret_value()
         self.oa_id = s.zalo_oa_id
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen = SeenIds(SEEN_KEEP)
+        self.background = Background()
 
     async def start(self) -> None:
         try:
@@ -117,7 +121,13 @@ class ZaloOABot:
         except OAError as exc:
             raise StartupError(f"Không kết nối được Zalo OA: {exc}") from exc
         del token
-        log.info("zalo oa %s (%s) started", oa.get("oa_id"), oa.get("name"))
+        oa_id = str(oa.get("oaid") or oa.get("oa_id") or "")
+        if oa_id and oa_id != self.oa_id:
+            raise StartupError(
+                f"CHIBO_ZALO_OA_ID={self.oa_id}, nhưng quyền đã cấp là của trang {oa_id}; "
+                "chạy lại “chibo zalo-oa authorize” với đúng trang của đơn vị."
+            )
+        log.info("zalo oa %s (%s) started", oa_id, oa.get("name"))
 
     # -- events ---------------------------------------------------------------------------------------------
 
@@ -129,33 +139,25 @@ class ZaloOABot:
             return None
         if not isinstance(event, dict):
             return None
-        given = header.strip().removeprefix("mac=")
+        given = header.strip().removeprefix("mac=").strip().lower()  # with or without the prefix: see client.py
         expected = signature(self.app_id, body, str(event.get("timestamp") or ""), self.oa_secret)
         return event if hmac.compare_digest(given.encode(), expected.encode()) else None
 
-    def _first_time(self, event: dict[str, Any]) -> bool:
-        key = event_key(event)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > SEEN_KEEP:
-            self._seen.popitem(last=False)
-        return True
-
     def accept(self, event: dict[str, Any]) -> None:
         """Handle a verified event in the background (the webhook answers at once)."""
-        task = asyncio.create_task(self.handle(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(self.handle(event))
 
     async def handle(self, event: dict[str, Any]) -> None:
-        if oa_of(event) and oa_of(event) != self.oa_id:
+        name = str(event.get("event_name") or "")
+        if not handled(event):
+            log.debug("zalo oa: event %s ignored", name)  # receipts, the OA's own messages, ZNS statuses, ...
+            return
+        if oa_of(event) != self.oa_id:
             log.info("zalo oa: event for another OA ignored")
             return
-        if not self._first_time(event):
+        if not self._seen.first_time(event_key(event)):
             log.info("zalo oa: duplicate event %s ignored", event_key(event))
             return
-        name = str(event.get("event_name") or "")
         user = user_of(event)
         if not user:
             return
@@ -163,23 +165,17 @@ class ZaloOABot:
         if name == "unfollow":
             await asyncio.to_thread(self.app.zalo_oa.unfollowed, user)
             return
-        if name != "follow" and not name.startswith("user_"):
-            return  # the OA's own messages, ZNS statuses, ...
         try:
             if name == "follow":
                 await self._send(user, Reply(vo.WELCOME))
-            elif name in ("user_send_text", "user_send_file"):
+            elif name in USER_EVENTS_READ:
                 await self._converse(event, user)
             else:  # images, stickers, locations, links: not read
                 await self._send(user, Reply(vi.NOT_TEXT))
         except NeedsAuthorisation:
             log.error("zalo oa: event %s not answered: the OA must be authorised again", event_key(event))
         except Exception:
-            log.exception("error while handling zalo oa event %s", event_key(event))
-            try:
-                await self._send(user, Reply(vi.APOLOGY))
-            except (OAError, NeedsAuthorisation):
-                log.warning("could not send the apology on zalo oa")
+            await apologise(f"zalo oa event {event_key(event)}", lambda text: self._send(user, Reply(text)))
         finally:
             # Any interaction opens the window again; after the conversation, so an account made by joining
             # or linking in it gets its window too.
@@ -257,43 +253,53 @@ class ZaloOABot:
         return tornado.web.Application([(path, Hook)])
 
 
+class ZaloOAChannel:
+    """The Official Account as a ``Channel``: its webhook server, and the token kept fresh. Serving ends when
+    ``stop`` is set or when the OA loses its authorisation (the admins are told by ``Tokens``)."""
+
+    name = CHANNEL
+
+    def __init__(self, app: OAHost) -> None:
+        self.app = app
+        self.tokens = tokens_for(app)
+        self.client = OAClient(app.settings.zalo_oa_api_url, app.settings.zalo_oa_zns_url)
+        self.bot: ZaloOABot | None = None
+
+    async def start(self) -> None:
+        try:
+            self.bot = ZaloOABot(self.app, self.client, self.tokens)
+            await self.bot.start()
+        except BaseException:
+            await self.close()
+            raise
+
+    def sender(self) -> Sender:
+        return sender_for(self.app, self.tokens)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        assert self.bot is not None
+        settings = self.app.settings
+        server = self.bot.webhook_app(settings.zalo_oa_webhook_path).listen(
+            settings.zalo_oa_webhook_port, settings.zalo_oa_webhook_listen
+        )
+        fresh = asyncio.create_task(self.bot.keep_fresh(stop))
+        waits = {asyncio.create_task(stop.wait()), asyncio.create_task(self.tokens.stopped.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if self.tokens.stopped.is_set():
+                log.error("zalo oa: the channel stopped; the admins were told")
+        finally:
+            server.stop()
+            fresh.cancel()
+            for task in waits:
+                task.cancel()
+
+    async def close(self) -> None:
+        if self.bot is not None:
+            self.bot.turns.close()
+        await self.client.aclose()
+
+
 async def serve_zalo_oa(app: OAHost, *, stop: asyncio.Event | None = None, with_delivery: bool = True) -> None:
-    """Run the OA's webhook until ``stop`` is set, or until the OA loses its authorisation."""
-    settings = app.settings
-    tokens = tokens_for(app)
-    client = OAClient(settings.zalo_oa_api_url, settings.zalo_oa_zns_url)
-    bot = ZaloOABot(app, client, tokens)
-    try:
-        await bot.start()
-    except BaseException:
-        await client.aclose()
-        raise
-    stop = stop or asyncio.Event()
-    scheduler = None
-    if with_delivery:
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        from scheduler.service import TICK_SECONDS, job_kwargs
-
-        delivery = app.delivery(app.outbound_senders({CHANNEL: sender_for(app, tokens)}))
-        scheduler = AsyncIOScheduler(timezone=str(settings.zone))
-        scheduler.add_job(delivery.tick, "interval", seconds=TICK_SECONDS, id="delivery", **job_kwargs())
-        scheduler.start()
-    server = bot.webhook_app(settings.zalo_oa_webhook_path).listen(
-        settings.zalo_oa_webhook_port, settings.zalo_oa_webhook_listen
-    )
-    fresh = asyncio.create_task(bot.keep_fresh(stop))
-    waits = {asyncio.create_task(stop.wait()), asyncio.create_task(tokens.stopped.wait())}
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        if tokens.stopped.is_set():
-            log.error("zalo oa: the channel stopped; the admins were told")
-    finally:
-        server.stop()
-        fresh.cancel()
-        for task in waits:
-            task.cancel()
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        bot.turns.close()
-        await client.aclose()
+    """Run the OA alone until ``stop`` is set, or until the OA loses its authorisation."""
+    await serve_channels(app, [ZaloOAChannel(app)], stop=stop, with_delivery=with_delivery)

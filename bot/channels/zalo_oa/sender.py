@@ -17,14 +17,19 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.channels.contract import OUTSIDE_WINDOW
+from bot.channels.contract import OUTSIDE_WINDOW, Item, Result
 from bot.channels.zalo_oa.adapter import can_send, file_message, image_message, messages
-from bot.channels.zalo_oa.client import NOT_FOLLOWER_ERRORS, OUTSIDE_WINDOW_ERRORS, RATE_LIMIT_ERRORS, OAClient, OAError
+from bot.channels.zalo_oa.client import (
+    OUTSIDE_WINDOW_ERRORS,
+    RATE_LIMIT_ERRORS,
+    UNREACHABLE_ERRORS,
+    OAClient,
+    OAError,
+)
 from bot.channels.zalo_oa.tokens import NeedsAuthorisation, Tokens
 from bot.clock import Clock
 from bot.dialogue.contract import Attachment, Button, Reply
 from bot.messages import vi_zalo_oa as vo
-from scheduler.dispatcher import Item, Result
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +123,7 @@ class ZaloOASender:
         except OAError as exc:
             if exc.code in OUTSIDE_WINDOW_ERRORS:  # the platform's clock is the one that counts
                 return await self._outside_window(item)
-            if exc.code in NOT_FOLLOWER_ERRORS:
+            if exc.code in UNREACHABLE_ERRORS:  # left the OA, inactive, or refuses the OA's messages
                 return Result("unreachable", error=str(exc)[:300])
             if exc.code == 429 or exc.code in RATE_LIMIT_ERRORS:
                 return Result("retry", retry_after=60.0, error=str(exc)[:300])
