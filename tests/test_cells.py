@@ -18,11 +18,10 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.members import invite_sheet
 from bot.render import report_summary
-from bot.services import reports
 from bot.services.events import EventDraft
 from bot.services.org import Actor
 from bot.services.reminders import from_key, occurrence_key
-from bot.text.cells import csv_field, risky, xlsx_cell
+from bot.text.cells import csv_field, risky, xlsx_cell, xlsx_value
 from bot.text.when import When
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +58,8 @@ def _imports_cells(path: Path) -> bool:
 
 def test_every_writer_found_in_the_code_goes_through_the_one_helper() -> None:
     writers = _writers()
-    # The three known today; a new one is found by the same search and must use bot/text/cells.py too.
-    assert {"bot/render/report_summary.py", "bot/services/reports.py", "bot/dialogue/members.py"} <= set(writers)
+    # The two known today; a new one is found by the same search and must use bot/text/cells.py too.
+    assert {"bot/render/report_summary.py", "bot/dialogue/members.py"} <= set(writers)
     missing = [w for w in writers if not _imports_cells(ROOT / w)]
     assert not missing, "these write spreadsheets without bot/text/cells.py: " + ", ".join(missing)
 
@@ -75,6 +74,18 @@ def test_the_helper_keeps_risky_strings_as_text(value: str) -> None:
     sheet = book.active
     cell = xlsx_cell(sheet, value)
     assert cell.data_type == "s" and cell.quotePrefix and cell.value == value
+    plain = xlsx_value(sheet, value)  # the write-only row helper gives a cell for these too
+    assert plain.data_type == "s" and plain.quotePrefix and plain.value == value
+
+
+def test_the_row_helper_passes_only_what_openpyxl_keeps_as_it_is() -> None:
+    from openpyxl import Workbook
+
+    sheet = Workbook(write_only=True).create_sheet("x")
+    for value in ("Nguyễn Văn An", "Chi bộ 1", 3, 0.5, None):
+        assert xlsx_value(sheet, value) is value
+    error = xlsx_value(sheet, "#N/A")  # openpyxl would store it as an error value
+    assert error.data_type == "s" and error.value == "#N/A"
 
 
 def test_ordinary_values_are_written_as_they_are() -> None:
@@ -117,11 +128,11 @@ def test_every_writer_writes_hostile_titles_and_names_as_text(engine: Engine, tm
     app.events.respond(member, conference.id, from_key(occurrence_key(conference.starts_at)), "absent", HOSTILE[1])
     clock._at = datetime(2026, 4, 25, 1, 0, tzinfo=UTC)  # both are past: in every sheet
 
-    new = _no_formula(report_summary.as_xlsx(app.figures.figures(system, cell), app.settings.zone))
-    old = _no_formula(reports.as_xlsx(app.reports.build(system, committee), app.settings.zone))
-    for strings in (new, old):
-        assert HOSTILE[0] in strings and HOSTILE[3] in strings and HOSTILE[2] in strings
-        assert any(HOSTILE[1] in s for s in strings)  # inside "Nguyễn Văn An (+1+cmd…)": not at the start
+    cell_book = _no_formula(report_summary.as_xlsx(app.figures.figures(system, cell), app.settings.zone))
+    committee_book = _no_formula(report_summary.as_xlsx(app.figures.figures(system, committee), app.settings.zone))
+    assert HOSTILE[0] in cell_book and HOSTILE[3] in cell_book and HOSTILE[2] in cell_book
+    assert any(HOSTILE[1] in s for s in cell_book)  # inside "Nguyễn Văn An (+1+cmd…)": not at the start
+    assert HOSTILE[2] in committee_book  # the cell's name in the rows by unit (the committee set no event)
 
     sheet = invite_sheet([(v, "ABCDEFGHJKMN", None) for v in HOSTILE] + [("Nguyễn Văn An", "23456789ABCD", "x")])
     rows = list(csv.reader(io.StringIO(sheet.decode("utf-8-sig"), newline=""), delimiter=";"))

@@ -22,10 +22,11 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage
 from bot.messages import vi
+from bot.messages.vi_reports import former_member
+from bot.render.report_summary import as_png, as_text, as_xlsx
 from bot.services.events import EventDraft
 from bot.services.org import Actor, Denied
 from bot.services.reminders import from_key, occurrence_key
-from bot.services.reports import as_png, as_text, as_xlsx
 from bot.storage.models import Outbox
 from bot.text.when import When
 
@@ -134,7 +135,7 @@ def test_a_secretarys_report_of_the_cell(world: dict[str, object]) -> None:
     assert conference.no_answer == ["Đỗ Văn Cường"]
     (essay,) = cell.deadlines
     assert essay.submitted == ["Nguyễn Văn An"] and len(essay.missing) == 3
-    text = as_text(report, app.settings.zone)
+    text = as_text(app.figures.figures(sec_a), app.settings.zone)  # what /baocao shows: the same figures
     assert "đã làm 2/4 (50%), đạt 1, điểm TB 75%" in text
     assert "tham dự 2/4 (50%), vắng 1, chưa trả lời 1" in text and "Trần Thị Bình (Đi công tác)" in text
 
@@ -142,20 +143,24 @@ def test_a_secretarys_report_of_the_cell(world: dict[str, object]) -> None:
 def test_an_admins_report_has_every_cell_and_totals(world: dict[str, object]) -> None:
     app, admin = world["app"], world["admin"]
     assert isinstance(app, App) and isinstance(admin, Actor)
-    report = app.reports.build(admin)
-    assert [c.name for c in report.cells] == ["Chi bộ thôn 1", "Chi bộ thôn 2"]
-    totals = report.totals()
-    assert (totals["members"], totals["quiz_done"], totals["quiz_due"]) == (6, 3, 6)
-    assert "Tổng cộng 2 chi bộ, 6 đảng viên: kiểm tra 3/6 (50%)" in as_text(report, app.settings.zone)
-    book = load_workbook(io.BytesIO(as_xlsx(report, app.settings.zone)))
-    assert book.sheetnames == ["Tổng hợp", "Kiểm tra", "Hội nghị", "Bài thu hoạch", "Đã rời chi bộ"]
+    assert [c.name for c in app.reports.build(admin).cells] == ["Chi bộ thôn 1", "Chi bộ thôn 2"]
+    figures = app.figures.figures(admin)
+    assert [c.name for c in figures.rows] == ["Chi bộ thôn 1", "Chi bộ thôn 2"]
+    (quiz,) = figures.total.quizzes
+    assert (figures.total.members, quiz.completed, quiz.total) == (6, 3, 6)
+    assert "Tổng cộng 2 chi bộ, 6 đảng viên: kiểm tra 3/6 (50%)" in as_text(figures, app.settings.zone)
+    book = load_workbook(io.BytesIO(as_xlsx(figures, app.settings.zone)))
+    assert book.sheetnames == ["Tổng hợp", "Theo chi bộ", "Hội nghị", "Kiểm tra", "Bài thu hoạch"]
     rows = list(book["Tổng hợp"].iter_rows(values_only=True))
-    assert rows[0][:5] == ("Chi bộ", "Số đảng viên", "Kiểm tra: đã làm", "Kiểm tra: phải làm", "Tỷ lệ kiểm tra")
-    assert rows[1][:5] == ("Chi bộ thôn 1", 4, 2, 4, 0.5) and rows[2][:5] == ("Chi bộ thôn 2", 2, 1, 2, 0.5)
-    assert rows[3][:4] == ("Tổng cộng", 6, 3, 6)
+    assert rows[0][:1] + rows[0][3:8] == (
+        "Đơn vị", "Số đảng viên", "Chưa dùng bot", "Kiểm tra: đã làm", "Kiểm tra: phải làm", "Tỷ lệ kiểm tra"
+    )  # fmt: skip
+    assert rows[1][:1] + rows[1][3:8] == ("Chi bộ thôn 1", 4, 0, 2, 4, 0.5)
+    assert rows[2][:1] + rows[2][3:8] == ("Chi bộ thôn 2", 2, 0, 1, 2, 0.5)
+    assert rows[3][:1] + rows[3][3:8] == ("Tổng cộng", 6, 0, 3, 6, 0.5)
     quiz_rows = list(book["Kiểm tra"].iter_rows(values_only=True))
     assert quiz_rows[2] == ("Chi bộ thôn 2", "Bài thử", 1, 2, 0.5, 0, 0.0, "Hoàng Thị Dung")
-    png = as_png(report)
+    png = as_png(figures)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
 
 
@@ -166,9 +171,11 @@ def test_a_member_who_left_keeps_their_results_under_their_name(world: dict[str,
     app.org.remove_member(sec_a, binh.id)
     (cell,) = app.reports.build(sec_a).cells
     assert cell.members == 3 and cell.quizzes[0].total == 3 and cell.quizzes[0].completed == 1
-    assert cell.former == ["Trần Thị Bình (đã rời): kiểm tra “Bài thử” 1/2; vắng “Hội nghị quán triệt”"]
-    assert "Kết quả của người đã rời chi bộ: Trần Thị Bình (đã rời)" in as_text(
-        app.reports.build(sec_a), app.settings.zone
+    assert [former_member(f) for f in cell.former] == [
+        "Trần Thị Bình (đã rời): kiểm tra “Bài thử” 1/2; vắng “Hội nghị quán triệt”"
+    ]
+    assert "Đã rời chi bộ: 1 đảng viên, không tính trong số liệu." in as_text(
+        app.figures.figures(sec_a), app.settings.zone
     )
 
 
@@ -207,6 +214,21 @@ def test_report_in_chat_with_files_and_the_reminder_of_those_missing(world: dict
         assert s.scalar(select(Outbox.id).where(Outbox.chat_ref == "b1", Outbox.kind == "notice")) is None
 
 
+def test_a_committees_report_offers_the_detail_of_each_unit_below(world: dict[str, object]) -> None:
+    app = world["app"]
+    assert isinstance(app, App)
+    core = app.core()
+    (reply,) = core.handle(IncomingMessage("telegram", "ad", "ad", text="/baocao")).replies
+    assert "Tổng cộng 2 chi bộ" in reply.text and "Hoàng Thị Dung" not in reply.text  # no names above a cell
+    details = {b.label: b.data for b in reply.buttons if b.label.startswith("Chi tiết: ")}
+    assert set(details) == {"Chi tiết: Chi bộ thôn 1", "Chi tiết: Chi bộ thôn 2"}
+    (cell,) = core.handle(IncomingMessage("telegram", "ad", "ad", button=details["Chi tiết: Chi bộ thôn 2"])).replies
+    assert cell.text.startswith("Báo cáo Chi bộ thôn 2") and "Chưa làm: Hoàng Thị Dung" in cell.text
+    assert not [b for b in cell.buttons if b.label.startswith("Chi tiết: ")]  # a cell has nothing below
+    (denied,) = core.handle(IncomingMessage("telegram", "sb", "sb", button=details["Chi tiết: Chi bộ thôn 1"])).replies
+    assert denied.text == vi.DENIED  # the press is checked like the command
+
+
 def test_questions_the_bot_could_not_answer_most_frequent_first(world: dict[str, object]) -> None:
     app, admin, sec_a = world["app"], world["admin"], world["sec_a"]
     assert isinstance(app, App) and isinstance(admin, Actor) and isinstance(sec_a, Actor)
@@ -214,6 +236,8 @@ def test_questions_the_bot_could_not_answer_most_frequent_first(world: dict[str,
         app.qa.ask(q, "telegram")
     rows = app.reports.unanswered(admin)
     assert rows[0] == ("gia vang hom nay", 2) and all("cam on" not in t for t, _ in rows)
+    (listed,) = app.core().handle(IncomingMessage("telegram", "ad", "ad", text="/chuatraloi")).replies
+    assert listed.text.startswith("Câu hỏi chưa trả lời được (nhiều nhất trước):\n2 lần — gia vang hom nay")
     with pytest.raises(Denied):
         app.reports.unanswered(sec_a)
 

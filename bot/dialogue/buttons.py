@@ -144,6 +144,7 @@ QUIZ_START = ButtonKind("qz:s", Text(r"[a-z0-9-]{1,59}"))
 QUIZ_ANSWER = ButtonKind("qz:a", Int(1), Int(0, 999), Int(0, 9))  # attempt, question position, option shown
 REPORT_REMIND = ButtonKind("rp:r", Int(1))
 REPORT_DRAFT = ButtonKind("rp:d", Int(1), Choice("b", "a", "x"), Int(0))  # unit, stage, event (0: none)
+REPORT_UNIT = ButtonKind("rp:u", Int(1))  # the report of one unit below a committee's
 
 # -- the roll-call at a conference, exempt members, make-up sessions -------------------------------------------------
 ROLL_OPEN = ButtonKind("rc:o", Int(1), Int(0, 9999))  # event, page of the list (0: opened afresh, page 1)

@@ -1,5 +1,6 @@
-"""Reports in chat: /baocao for a secretary (the cell) or an admin (every cell below), with the workbook and
-the chart attached and a button that reminds only those missing; /chuatraloi for admins."""
+"""Reports in chat: /baocao for a secretary (the cell) or an admin (by the units directly below, with a button
+for the detail of each of the lowest), with the workbook and the chart attached and a button that reminds
+only those missing; /chuatraloi for admins."""
 
 from __future__ import annotations
 
@@ -9,28 +10,31 @@ from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.figures import Stage
-from bot.render.report_summary import as_png, as_text, as_xlsx
+from bot.messages.vi_reports import (
+    ALREADY,
+    DETAIL,
+    DRAFT,
+    DRAFT_AFTER,
+    DRAFT_BEFORE,
+    DRAFT_WHAT,
+    DRAFTED,
+    HELP_REPORT,
+    HELP_UNANSWERED,
+    NO_UNANSWERED,
+    NOBODY,
+    REMIND,
+    REMINDED,
+    UNKNOWN_UNIT,
+    unanswered_list,
+)
+from bot.render.report_summary import as_png, as_text, as_xlsx, lowest_units, short_name
 from bot.services.org import OrgError
 from bot.services.policy import Denied
 from bot.services.report_drafts import DOCX_MIME, ReportDrafts, draft_button, parse_draft_button
 from bot.services.report_figures import FiguresService
 from bot.services.reports import ReportService
 
-HELP_REPORT = "/baocao — số liệu kiểm tra, tham dự, nộp bài của chi bộ (kèm tệp Excel và biểu đồ)"
-HELP_UNANSWERED = "/chuatraloi — những câu đảng viên hỏi mà bot chưa trả lời được"
-REMIND = "Nhắc người chưa hoàn thành"
-REMINDED = "Đã gửi lời nhắc tới {n} đồng chí còn thiếu."
-NOBODY = "Không còn ai thiếu việc gì để nhắc."
-ALREADY = "Lời nhắc vừa được gửi rồi."
-NO_UNANSWERED = "Chưa có câu hỏi nào mà bot không trả lời được."
-DRAFT = "Soạn báo cáo gửi cấp trên"
-DRAFT_BEFORE = "Báo cáo trước hội nghị (số dự kiến tham dự)"
-DRAFT_AFTER = "Báo cáo sau hội nghị (kết quả học tập)"
-DRAFTED = (
-    "Dự thảo báo cáo {what} (.docx, theo thể thức văn bản của Đảng — Hướng dẫn 36-HD/VPTW). Đồng chí ghi số "
-    "văn bản, bổ sung phần đánh giá trong ngoặc vuông, ký rồi gửi cấp trên."
-)
-DRAFT_WHAT = {"before": "số lượng đảng viên dự kiến tham dự", "after": "kết quả học tập, quán triệt"}
+DETAIL_BUTTONS = 6  # units below a committee offered as a button, besides "/baocao <số>"
 
 
 class ReportsFeature:
@@ -56,7 +60,7 @@ class ReportsFeature:
         try:
             figures = self.figures.figures(ctx.actor, unit_id)
         except OrgError:
-            return Outcome([Reply("Không tìm thấy đơn vị này. Số đơn vị xem ở /donvi.")])
+            return Outcome([Reply(UNKNOWN_UNIT)])
         stamp = figures.generated_at.astimezone(self.zone).strftime("%Y%m%d")
         files = (
             Attachment(
@@ -67,14 +71,22 @@ class ReportsFeature:
             Attachment(f"bieu-do-{stamp}.png", as_png(figures), "image/png", is_image=True),
         )
         target = figures.root_id
-        buttons = (Button(REMIND, bt.REPORT_REMIND.pack(target)), Button(DRAFT, draft_button(target)))
-        return Outcome([Reply(as_text(figures, self.zone), buttons, attachments=files)])
+        buttons = [Button(REMIND, bt.REPORT_REMIND.pack(target)), Button(DRAFT, draft_button(target))]
+        # A committee's report is by the units below it: the detail of one unit is a press away (the lowest
+        # rates first), or "/baocao <số>" for any of them.
+        buttons += [
+            Button(DETAIL.format(name=short_name(unit.name)), bt.REPORT_UNIT.pack(unit.unit_id))
+            for unit in lowest_units(figures, DETAIL_BUTTONS)
+        ]
+        return Outcome([Reply(as_text(figures, self.zone), tuple(buttons), attachments=files)])
 
     def button(self, ctx: Context, data: str) -> Outcome:
         if ctx.actor is None:
             raise Denied("report")
         if (draft := parse_draft_button(data)) is not None:
             return self.draft(ctx, *draft)
+        if (unit := bt.REPORT_UNIT.unpack(data)) is not None:
+            return self.report(ctx, str(unit[0]))
         if (target := bt.REPORT_REMIND.unpack(data)) is None:
             return Outcome()
         queued, already = self.reports.remind_missing(ctx.actor, target[0])
@@ -87,7 +99,7 @@ class ReportsFeature:
         try:
             made = self.drafts.draft(ctx.actor, unit_id, stage=stage, event_id=event_id)
         except OrgError:
-            return Outcome([Reply("Không tìm thấy đơn vị này. Số đơn vị xem ở /donvi.")])
+            return Outcome([Reply(UNKNOWN_UNIT)])
         other: Stage = "after" if made.stage == "before" else "before"
         buttons = (Button(DRAFT_AFTER if other == "after" else DRAFT_BEFORE, draft_button(unit_id, other, event_id)),)
         attachment = Attachment(made.filename, made.content, DOCX_MIME)
@@ -100,5 +112,4 @@ class ReportsFeature:
         rows = self.reports.unanswered(ctx.actor)
         if not rows:
             return Outcome([Reply(NO_UNANSWERED)])
-        lines = ["Câu hỏi chưa trả lời được (nhiều nhất trước):"] + [f"{n} lần — {text}" for text, n in rows]
-        return Outcome([Reply("\n".join(lines))])
+        return Outcome([Reply(unanswered_list(rows))])

@@ -6,6 +6,8 @@ import unicodedata
 
 from bot.text.normalize import fold
 
+NO_NAME = "(không tên)"  # a member on the roll whose name is not known (yet)
+
 
 def clean_name(text: str) -> str | None:
     """A full name as people write it: at least two words of letters; None when it is not one."""

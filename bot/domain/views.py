@@ -90,3 +90,80 @@ class DeliveryReport:
     # of ``unreachable``: members reachable only on Zalo OA, whose messaging window had closed
     outside_window: int = 0
     names_outside_window: list[str] = field(default_factory=list)
+
+
+# -- who has done what, member by member: reminders of those missing, a secretary's questions ------------------
+
+
+@dataclass
+class QuizFigure:
+    quiz_id: str
+    title: str
+    total: int
+    completed: int
+    passed: int
+    average: float | None  # average best score, in per cent
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.total if self.total else 0.0
+
+
+@dataclass
+class ConferenceFigure:
+    event_id: int
+    title: str
+    starts_at: datetime
+    total: int
+    attend: list[str] = field(default_factory=list)
+    absent: list[tuple[str, str | None]] = field(default_factory=list)
+    no_answer: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DeadlineFigure:
+    event_id: int
+    title: str
+    due_at: datetime
+    total: int
+    submitted: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PastResult:
+    """One thing a member who has left did while in the cell: a quiz ("quiz", with the best score) or an answer
+    to an event ("attend", "absent", "submitted")."""
+
+    kind: str
+    title: str
+    score: int | None = None
+    total: int | None = None
+
+
+@dataclass
+class FormerMember:
+    """A member who left (``name`` kept) or whose data was erased (``name`` None), with their past results."""
+
+    name: str | None
+    results: list[PastResult] = field(default_factory=list)
+
+
+@dataclass
+class CellReport:
+    unit_id: int
+    name: str
+    members: int
+    quizzes: list[QuizFigure] = field(default_factory=list)
+    conferences: list[ConferenceFigure] = field(default_factory=list)
+    deadlines: list[DeadlineFigure] = field(default_factory=list)
+    missing_ids: dict[str, list[int]] = field(default_factory=dict)  # what → member ids, for the reminder
+    former: list[FormerMember] = field(default_factory=list)  # results of members who have left, by name
+
+
+@dataclass
+class Report:
+    unit_name: str
+    generated_at: datetime
+    cells: list[CellReport]

@@ -11,7 +11,8 @@ import io
 from zoneinfo import ZoneInfo
 
 from bot.figures import Attendance, ConferenceLine, ReportFigures, UnitFigures, pick_conference, share
-from bot.text.cells import xlsx_cell
+from bot.memory import collector_paused
+from bot.text.cells import xlsx_cell, xlsx_value
 
 MAX_BARS = 40
 MAX_ROWS_IN_CHAT = 40
@@ -193,6 +194,12 @@ def _lowest(rows: list[UnitFigures], conference: ConferenceLine | None, n: int) 
     return sorted(rows, key=lambda r: _score(r, conference))[:n]
 
 
+def lowest_units(figures: ReportFigures, n: int) -> list[UnitFigures]:
+    """The ``n`` units below a committee with the lowest rate (the one the chart and the chat rank by)."""
+    conference, _ = pick_conference(figures)
+    return _lowest(figures.rows, conference, n)
+
+
 # -- XLSX ----------------------------------------------------------------------------------------------------
 
 SUMMARY_HEAD = (
@@ -250,6 +257,7 @@ def _ratio(n: int, total: int) -> float | None:
     return round(n / total, 4) if total else None
 
 
+@collector_paused()
 def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -271,13 +279,20 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
         ws.append(cells)
         return ws
 
+    rates: dict[tuple[str, ...], frozenset[int]] = {}
+
     def put(ws: object, values: list[object], head: tuple[str, ...]) -> None:
-        row = []
-        for name, value in zip(head, values, strict=False):
-            cell = xlsx_cell(ws, value)  # a string stays text, never a formula (bot/text/cells.py)
-            if name.startswith("Tỷ lệ"):
-                cell.number_format = "0%"
-            row.append(cell)
+        # A string stays text, never a formula (bot/text/cells.py); a plain value where that is enough, since a
+        # province's workbook has some 100,000 of them; a cell with its format for a rate.
+        percent = rates.get(head)
+        if percent is None:
+            percent = rates[head] = frozenset(i for i, name in enumerate(head) if name.startswith("Tỷ lệ"))
+        row = [
+            xlsx_cell(ws, value, number_format="0%")
+            if i in percent and value is not None
+            else xlsx_value(ws, value if value != "" else None)  # an empty list of names: no cell at all
+            for i, value in enumerate(values[: len(head)])
+        ]
         ws.append(row)  # type: ignore[attr-defined]
 
     summary = sheet("Tổng hợp", SUMMARY_HEAD, {1: 40})
@@ -336,9 +351,8 @@ def as_xlsx(figures: ReportFigures, zone: ZoneInfo) -> bytes:
 def as_png(figures: ReportFigures) -> bytes:
     """One bar per unit below (at most ``MAX_BARS``: the lowest rates), or per item of a cell's report."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     conference, _ = pick_conference(figures)
     if figures.level == "cell":
@@ -355,10 +369,14 @@ def as_png(figures: ReportFigures) -> bytes:
             rows = _lowest(rows, conference, MAX_BARS)
             title = f"{MAX_BARS}/{len(figures.rows)} đơn vị có tỷ lệ thấp nhất — {_metric(figures, conference)}"
         bars = [(r.name, _score(r, conference) if _has_figure(r, conference) else None) for r in rows]
-    plt.rcParams["font.family"] = "DejaVu Sans"  # bundled with matplotlib; has every Vietnamese letter
+    # Drawn on the Agg canvas directly, without pyplot's global state (a chat's turn may run in any thread);
+    # DejaVu Sans is bundled with matplotlib and has every Vietnamese letter.
     height = max(3.0, 0.32 * len(bars) + 1.6)
-    fig, ax = plt.subplots(figsize=(8, height), dpi=110)
-    labels = [_short(name) for name, _ in bars]
+    matplotlib.rcParams["font.family"] = "DejaVu Sans"
+    fig = Figure(figsize=(8, height), dpi=110)
+    FigureCanvasAgg(fig)  # the figure draws on Agg
+    ax = fig.add_subplot()
+    labels = [short_name(name) for name, _ in bars]
     values = [100 * v if v is not None else 0 for _, v in bars]
     ax.barh(range(len(bars)), values, color="#2e86c1", height=0.6)
     for y, (_, v) in enumerate(bars):
@@ -374,7 +392,6 @@ def as_png(figures: ReportFigures) -> bytes:
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
-    plt.close(fig)
     return out.getvalue()
 
 
@@ -383,5 +400,5 @@ def _has_figure(unit: UnitFigures, conference: ConferenceLine | None) -> bool:
     return bool(s["expected"] or s["quiz_due"] or s["to_hand_in"])
 
 
-def _short(name: str, limit: int = 38) -> str:
+def short_name(name: str, limit: int = 38) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"

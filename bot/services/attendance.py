@@ -70,20 +70,28 @@ class State:
     source: str | None = None
 
 
+# The states that carry nothing of their own, made once: a province's report asks for 100,000 of them.
+_EXEMPT = State("exempt")
+_NOT_MARKED = State("absent")
+_NO_ANSWER = State("no_answer")
+_SAID_PRESENT = State("present", source="answer")
+_SAID_ABSENT = State("absent", None, "answer")
+
+
 def state_of(
     answer: tuple[str, str | None] | None, mark: tuple[bool, str] | None, exempt: bool, roll_call: bool
 ) -> State:
     """How one member counts at one occurrence (see the module's docstring)."""
     if exempt:
-        return State("exempt")
+        return _EXEMPT
     reason = ((answer[1] or "").strip() or None) if answer is not None and answer[0] == "absent" else None
     if roll_call and mark is not None:
         return State("present", source=mark[1]) if mark[0] else State("absent", reason, mark[1])
     if answer is None:
-        return State("absent" if roll_call else "no_answer")
+        return _NOT_MARKED if roll_call else _NO_ANSWER
     if answer[0] == "absent":
-        return State("absent", reason, "answer")
-    return State("present", source="answer")
+        return State("absent", reason, "answer") if reason else _SAID_ABSENT
+    return _SAID_PRESENT
 
 
 def tally(states: Iterable[tuple[State, bool]], basis: Basis) -> Attendance:

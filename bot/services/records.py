@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.domain.views import EventView
+from bot.domain.views import EventView, Report
 from bot.services.events import EventService
 from bot.services.policy import Actor, Denied, ensure_can
 from bot.services.quizzes import AssignedQuiz, QuizService
-from bot.services.reports import Report, ReportService
+from bot.services.reports import ReportService
 from bot.storage.db import Database
 from bot.storage.models import EventResponse
 from bot.text.normalize import fold

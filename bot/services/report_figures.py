@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain.names import NO_NAME
 from bot.figures import (
     Absence,
     Attendance,
@@ -38,6 +39,7 @@ from bot.figures import (
     ReportFigures,
     UnitFigures,
 )
+from bot.memory import collector_paused
 from bot.services import attendance as att
 from bot.services.org import OrgError
 from bot.services.policy import Actor, Denied
@@ -51,7 +53,7 @@ GONE = ("left", "erased")
 Occurrence = Callable[[Event, datetime], datetime]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     id: int
     cell: int
@@ -63,6 +65,7 @@ def _ids(path: str) -> list[int]:
     return [int(x) for x in path.strip("/").split("/") if x]
 
 
+@collector_paused()
 def report_figures(
     s: Session,
     root: Unit,
@@ -87,17 +90,31 @@ def report_figures(
     # -- the roll ------------------------------------------------------------------------------------------
     roll: dict[int, _Person] = {}
     left: dict[int, int] = {}
-    for mid, unit_id, name, status in s.execute(
-        select(Member.id, Member.unit_id, Member.full_name, Member.status)
-        .join(Unit, Unit.id == Member.unit_id)
-        .where(Unit.path.startswith(root.path, autoescape=True), Unit.kind == "cell")
+    # Member by member rows are read through the connection, past the ORM's result handling (a tenth of the
+    # time at 100,000 members), all at once; same transaction.
+    for mid, unit_id, name, status in (
+        s.connection()
+        .execute(
+            select(Member.id, Member.unit_id, Member.full_name, Member.status)
+            .join(Unit, Unit.id == Member.unit_id)
+            .where(Unit.path.startswith(root.path, autoescape=True), Unit.kind == "cell")
+        )
+        .all()
     ):
         if status in ON_ROLL:
-            roll[mid] = _Person(mid, unit_id, name or "(không tên)", status == "active")
+            roll[mid] = _Person(mid, unit_id, name or NO_NAME, status == "active")
         elif status in GONE:
             left[unit_id] = left.get(unit_id, 0) + 1
     by_cell: dict[int, list[_Person]] = {c: [] for c in cell_ids}
-    for p in sorted(roll.values(), key=lambda p: person_key(p.name)):  # every list of names keeps this order
+    keys: dict[str, tuple[str, str]] = {}  # a name's key, computed once: many members share a name
+
+    def key(p: _Person) -> tuple[str, str]:
+        found = keys.get(p.name)
+        if found is None:
+            found = keys[p.name] = person_key(p.name)
+        return found
+
+    for p in sorted(roll.values(), key=key):  # every list of names keeps this order
         by_cell[p.cell].append(p)
     figures = {
         c: UnitFigures(
@@ -216,7 +233,8 @@ def _unit_name(s: Session, unit_id: int) -> str:
 def _answers(s: Session, root: Unit, event_id: int, occ: datetime) -> dict[int, tuple[str, str | None]]:
     return {
         mid: (answer, reason)
-        for mid, answer, reason in s.execute(
+        for mid, answer, reason in s.connection()
+        .execute(
             select(EventResponse.member_id, EventResponse.answer, EventResponse.reason)
             .join(Member, Member.id == EventResponse.member_id)
             .join(Unit, Unit.id == Member.unit_id)
@@ -226,6 +244,7 @@ def _answers(s: Session, root: Unit, event_id: int, occ: datetime) -> dict[int, 
                 Unit.path.startswith(root.path, autoescape=True),
             )
         )
+        .all()
     }
 
 
@@ -289,15 +308,19 @@ def _quiz(
     figures: dict[int, UnitFigures],
 ) -> None:
     best: dict[int, tuple[int, int, bool]] = {}  # member → (score, total, passed) of the best attempt
-    for mid, score, total, passed in s.execute(
-        select(QuizAttempt.member_id, QuizAttempt.score, QuizAttempt.total, QuizAttempt.passed)
-        .join(Member, Member.id == QuizAttempt.member_id)
-        .join(Unit, Unit.id == Member.unit_id)
-        .where(
-            QuizAttempt.quiz_id == quiz_id,
-            QuizAttempt.status != "active",
-            Unit.path.startswith(root.path, autoescape=True),
+    for mid, score, total, passed in (
+        s.connection()
+        .execute(
+            select(QuizAttempt.member_id, QuizAttempt.score, QuizAttempt.total, QuizAttempt.passed)
+            .join(Member, Member.id == QuizAttempt.member_id)
+            .join(Unit, Unit.id == Member.unit_id)
+            .where(
+                QuizAttempt.quiz_id == quiz_id,
+                QuizAttempt.status != "active",
+                Unit.path.startswith(root.path, autoescape=True),
+            )
         )
+        .all()
     ):
         held = best.get(mid)
         if held is None or score > held[0]:

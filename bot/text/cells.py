@@ -8,11 +8,14 @@ writes goes through this module (tests/test_cells.py checks every writer):
 - ``xlsx_cell``: an openpyxl cell holding the value; a string is always stored as a string (never a
   formula), and one that starts with a risky character is also marked with Excel's quote prefix, so editing
   the cell later does not turn it into a formula either. The text the reader sees is unchanged.
+- ``xlsx_value``: the same for a row of a write-only sheet, where a plain value is cheaper than a cell: the
+  value itself when openpyxl stores it as it is (a number, a date, None, a string that is neither risky nor
+  one of Excel's error codes), else ``xlsx_cell``.
 - ``csv_field``: the value for a CSV file; a string that starts with a risky character gets a leading
   apostrophe, which Excel and LibreOffice read as "this is text" (the usual defence: CSV has no types).
 
-Numbers, dates and None stay what they are. Lives in ``bot.text`` so that the old report writer in the
-service layer can use it as well as the renderers.
+Numbers, dates and None stay what they are. Lives in ``bot.text`` so that every layer that writes a
+spreadsheet (the renderers, the dialogue's invitation sheet) can use it.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ def xlsx_cell(sheet: Any, value: Any, **style: Any) -> Any:
     return cell
 
 
-def xlsx_row(sheet: Any, values: list[Any] | tuple[Any, ...]) -> list[Any]:
-    """A row for ``sheet.append``: every value through ``xlsx_cell``."""
-    return [xlsx_cell(sheet, v) for v in values]
+def xlsx_value(sheet: Any, value: Any) -> Any:
+    """``value`` for ``sheet.append`` on a write-only sheet: as it is when openpyxl keeps it as it is, else a
+    cell from ``xlsx_cell`` (a string openpyxl would read as a formula or an error code)."""
+    if isinstance(value, str) and (risky(value) or value.startswith("#")):
+        return xlsx_cell(sheet, value)
+    return value
