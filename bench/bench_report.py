@@ -1,13 +1,14 @@
 """A province's `/baocao` and its written report at 20 / 200 / 2,000 cells.
 
-    .venv/bin/python bench/bench_report.py [--cells 20 200 2000] [--members 50]
+    .venv/bin/python bench/bench_report.py [--cells 20 200 2000] [--members 50] [--repeat 3] [--cold]
 
 For each size: a province committee with 20 district committees and the cells spread over them, ``--members``
 members per cell (30,000 different names among 100,000), one province-wide conference (70% answered "Tham dự",
 10% "Vắng" with a reason), one quiz assigned by the province (half took it), one essay deadline (40% handed in),
 seeded into a SQLite file by one process. Then, in a fresh process that only opens that file, as the bot would:
 the province admin's `/baocao` through the dialogue core (figures, chat text, XLSX, chart) — the first one in the
-process (which also loads openpyxl and matplotlib) and the median of ``--repeat`` more, in wall-clock and in the
+process (after ``bot.render.preload``, as ``chibo run`` loads openpyxl, matplotlib and python-docx at start-up;
+with ``--cold`` the first one loads them itself) and the median of ``--repeat`` more, in wall-clock and in the
 process's CPU time (the machine's other work inflates the first, hardly the second) — the written report (.docx),
 the process's peak memory (ru_maxrss) and the number of Telegram messages the chat text makes (split at the
 adapter's limit).
@@ -120,7 +121,7 @@ def prepare(cells: int, members: int, path: str) -> None:
     app.org.redeem(invite, "telegram", "admin", "Quản trị tỉnh")
 
 
-def child(cells: int, members: int, path: str, repeat: int) -> dict[str, float]:
+def child(cells: int, members: int, path: str, repeat: int, preload_renderers: bool = True) -> dict[str, float]:
     from bot.bootstrap import build_app
     from bot.channels.telegram.adapter import TEXT_LIMIT
     from bot.clock import FixedClock
@@ -130,6 +131,10 @@ def child(cells: int, members: int, path: str, repeat: int) -> dict[str, float]:
     settings = load_settings(_env_file=None, database_url=f"sqlite:///{path}")
     app = build_app(settings, clock=FixedClock(NOW))
     core = app.core()
+    if preload_renderers:  # as `chibo run` does at start-up, in the background
+        from bot.render import preload
+
+        preload()
     times, cpu = [], []
     for _ in range(1 + repeat):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -167,12 +172,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="/baocao again this many times: the median is shown")
     parser.add_argument("--child", choices=("seed", "measure"))
     parser.add_argument("--db")
+    parser.add_argument("--cold", action="store_true", help="do not load the renderers' libraries first")
     args = parser.parse_args()
     if args.child == "seed":
         prepare(args.cells[0], args.members, args.db)
         return
     if args.child == "measure":
-        print(json.dumps(child(args.cells[0], args.members, args.db, args.repeat)))
+        print(json.dumps(child(args.cells[0], args.members, args.db, args.repeat, preload_renderers=not args.cold)))
         return
     print("cells  members  first (s)  /baocao (s)  CPU (s)  .docx (s)  peak MB  messages  chars  chart (px)  PNG KB  "
           "XLSX KB")  # fmt: skip
@@ -181,8 +187,9 @@ def main() -> None:
             db = f"{tmp}/bench.db"
             common = ["--cells", str(cells), "--members", str(args.members), "--db", db]
             subprocess.run([sys.executable, __file__, "--child", "seed", *common], check=True)
+            cold = ["--cold"] if args.cold else []
             out = subprocess.run([sys.executable, __file__, "--child", "measure", "--repeat", str(args.repeat),
-                                  *common], capture_output=True, text=True, check=True)  # fmt: skip
+                                  *cold, *common], capture_output=True, text=True, check=True)  # fmt: skip
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{r['cells']:>5}  {r['members']:>7}  {r['first_s']:>9}  {r['baocao_s']:>11}  {r['cpu_s']:>7}  "
               f"{r['docx_s']:>9}  "

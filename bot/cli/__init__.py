@@ -421,6 +421,11 @@ def run() -> None:
         shown = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "trang Zalo của đơn vị"}
         listed = ", ".join(shown[c.name] for c in configured)
         typer.echo(f"Đang khởi động bot trên {listed} (Ctrl+C để dừng)…", err=True)
+    import threading
+
+    from bot.render import preload
+
+    threading.Thread(target=preload, name="preload", daemon=True).start()
     try:
         run_channels(application, configured)
     except StartupError as exc:
