@@ -75,10 +75,10 @@ class App:
         self.zalo_oa = ZaloOAState(self.db, self.clock, self.settings.zalo_oa_id or "", window)
         self.broadcasts = BroadcastService(self.db, self.clock, self.events.texts)
         self.quizzes = QuizService(self.db, self.clock, self.events, lambda: self.knowledge.quizzes)
-        self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.settings.zone)
         self.relay = FileRelay(self.db, _file_senders(self.settings))
         titles = lambda: {q.id: q.title for q in self.knowledge.quizzes}  # noqa: E731
         self.figures = FiguresService(self.db, self.clock, self.events.reminders.occurrence, titles)
+        self.reports = ReportService(self.db, self.clock, self.events, self.quizzes, self.figures, self.settings.zone)
         self.drafts = ReportDrafts(self.db, self.figures, self.settings.zone, render_draft)
         self.attendance = AttendanceService(self.db, self.clock, self.events)
         self.records = RecordsService(self.db, self.clock, self.settings.zone, self.events, self.quizzes, self.reports)

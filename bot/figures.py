@@ -82,6 +82,7 @@ class ConferenceLine:
     no_answer_names: list[str] = field(default_factory=list)
     exempt_names: list[str] = field(default_factory=list)  # miễn sinh hoạt: shown apart
     made_up_names: list[str] = field(default_factory=list)  # absent, then attended a make-up session
+    no_answer_ids: list[int] = field(default_factory=list)  # cells only: who "Nhắc người chưa hoàn thành" reaches
 
 
 @dataclass
@@ -94,6 +95,8 @@ class HandInLine:
     total: int
     submitted: int
     missing_names: list[str] = field(default_factory=list)
+    submitted_names: list[str] = field(default_factory=list)  # cells only, like the names missing
+    missing_ids: list[int] = field(default_factory=list)
 
     @property
     def rate(self) -> float | None:
@@ -109,6 +112,7 @@ class QuizLine:
     passed: int
     score_sum: float = 0.0  # sum of each taker's best score in per cent, for averages across units
     missing_names: list[str] = field(default_factory=list)
+    missing_ids: list[int] = field(default_factory=list)  # cells only
 
     @property
     def rate(self) -> float | None:

@@ -21,6 +21,7 @@ from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage
+from bot.domain.views import RosterRow
 from bot.messages import vi
 from bot.messages.vi_reports import former_member
 from bot.render.report_summary import as_png, as_text, as_xlsx
@@ -28,6 +29,7 @@ from bot.services.events import EventDraft
 from bot.services.org import Actor, Denied
 from bot.services.reminders import from_key, occurrence_key
 from bot.storage.models import Outbox
+from bot.text.collate import person_key
 from bot.text.when import When
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,3 +265,27 @@ def test_the_command_line_exports(tmp_path: Path) -> None:
     assert png.returncode == 0 and (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     bad = run("report", "--unit", "9")
     assert bad.returncode == 1 and "Không có đơn vị 9" in bad.stderr
+
+
+def test_the_secretarys_questions_and_the_reminder_use_the_figures_of_baocao(world: dict[str, object]) -> None:
+    """A member on the roll who has not joined the bot counts, an exempt member does not: the same in
+    /baocao, in "ai chưa nộp bài?" and in who "Nhắc người chưa hoàn thành" reaches."""
+    app, sec_a, cell_a = world["app"], world["sec_a"], world["cell_a"]
+    assert isinstance(app, App) and isinstance(sec_a, Actor) and isinstance(cell_a, int)
+    app.org.import_roster(sec_a, cell_a, [RosterRow("Lò Thị Mai")])  # on the roll, not using the bot yet
+    cuong = next(m for m in app.org.members(sec_a) if m.full_name == "Đỗ Văn Cường")
+    app.attendance.exempt(sec_a, cuong.id, "Ốm dài ngày")
+    figures = app.figures.figures(sec_a)
+    (essay_line,) = figures.total.hand_ins
+    assert (essay_line.submitted, essay_line.total) == (1, 4)  # An of Hoa, Bình, Mai and An; Cường exempt
+    (cell,) = app.reports.build(sec_a).cells
+    (essay,) = cell.deadlines
+    assert (len(essay.submitted), essay.total) == (essay_line.submitted, essay_line.total)
+    assert essay.missing == sorted(essay_line.missing_names, key=person_key) and "Đỗ Văn Cường" not in essay.missing
+    (quiz,) = cell.quizzes
+    (quiz_line,) = figures.total.quizzes
+    assert (quiz.completed, quiz.total) == (quiz_line.completed, quiz_line.total)
+    queued, _ = app.reports.remind_missing(sec_a)
+    with app.db.session() as s:
+        reminded = set(s.scalars(select(Outbox.chat_ref).where(Outbox.kind == "notice")))
+    assert "a3" not in reminded and reminded == {"sa", "a2"} and queued == 2  # Mai has no chat to write to

@@ -274,6 +274,7 @@ def _conference(
                 line.present_names.append(p.name)
             elif state.status == "no_answer":
                 line.no_answer_names.append(p.name)
+                line.no_answer_ids.append(p.id)
             else:
                 line.absences.append(Absence(p.name, state.reason))
             if state.status in ("absent", "no_answer") and p.id in made_up:
@@ -294,8 +295,14 @@ def _hand_in(
     answers = _answers(s, root, event.id, occ)
     for cell, people in by_cell.items():
         done = {p.id for p in people if (a := answers.get(p.id)) is not None and a[0] == "submitted"}
-        missing = [p.name for p in people if p.id not in done]
-        figures[cell].hand_ins.append(HandInLine(event.id, event.title, occ, len(people), len(done), missing))
+        line = HandInLine(event.id, event.title, occ, len(people), len(done))
+        for p in people:
+            if p.id in done:
+                line.submitted_names.append(p.name)
+            else:
+                line.missing_names.append(p.name)
+                line.missing_ids.append(p.id)
+        figures[cell].hand_ins.append(line)
 
 
 def _quiz(
@@ -336,6 +343,7 @@ def _quiz(
                 sum(1 for t in took if t[2]),
                 sum(100 * t[0] / t[1] for t in took if t[1]),
                 [p.name for p in people if p.id not in best],
+                [p.id for p in people if p.id not in best],
             )
         )
 

@@ -14,7 +14,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain.names import NO_NAME
 from bot.domain.views import (
     CellReport,
     ConferenceFigure,
@@ -24,11 +23,12 @@ from bot.domain.views import (
     QuizFigure,
     Report,
 )
+from bot.figures import UnitFigures
 from bot.services.events import EventService
-from bot.services.org import OrgError
 from bot.services.outbox import outbox_row, routes_for
 from bot.services.policy import Actor, ensure_can
 from bot.services.quizzes import QuizService
+from bot.services.report_figures import FiguresService
 from bot.services.texts import MissingKind
 from bot.storage.db import Database
 from bot.storage.models import Event, EventResponse, Exemption, Member, Outbox, QuestionLog, Unit
@@ -39,66 +39,74 @@ def _names(names: list[str]) -> list[str]:
     return sorted(names, key=person_key)
 
 
+def _cell_report(c: UnitFigures) -> CellReport:
+    report = CellReport(c.unit_id, c.name, c.members)
+    for q in c.quizzes:
+        report.quizzes.append(
+            QuizFigure(q.quiz_id, q.title, q.total, q.completed, q.passed, q.average, _names(q.missing_names))
+        )
+        report.missing_ids[f"quiz:{q.quiz_id}"] = list(q.missing_ids)
+    for line in c.conferences:
+        figure = ConferenceFigure(line.event_id, line.title, line.starts_at, line.attendance.total)
+        figure.attend = _names(line.present_names)
+        figure.absent = sorted(((a.name, a.reason) for a in line.absences), key=lambda x: person_key(x[0]))
+        figure.no_answer = _names(line.no_answer_names)
+        report.conferences.append(figure)
+        report.missing_ids[f"conf:{line.event_id}"] = list(line.no_answer_ids)
+    for h in c.hand_ins:
+        report.deadlines.append(
+            DeadlineFigure(h.event_id, h.title, h.due_at, h.total, _names(h.submitted_names), _names(h.missing_names))
+        )
+        report.missing_ids[f"due:{h.event_id}"] = list(h.missing_ids)
+    return report
+
+
 class ReportService:
-    def __init__(self, db: Database, clock: Clock, events: EventService, quizzes: QuizService, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        events: EventService,
+        quizzes: QuizService,
+        figures: FiguresService,
+        zone: ZoneInfo,
+    ) -> None:
         self._db = db
+        self._figures = figures
         self._clock = clock
         self._events = events
         self._quizzes = quizzes
         self.zone = zone
 
     def build(self, actor: Actor, unit_id: int | None = None) -> Report:
-        unit_id = unit_id if unit_id is not None else actor.unit_id
-        if unit_id is None:
-            raise OrgError("unit_required")
-        now = self._clock.now()
+        """The report member by member, read from the same figures as `/baocao`, the XLSX and the written
+        report (``report_figures``), so that "ai chưa nộp bài?" and the reminder of those missing never
+        disagree with them; plus the past results of members who have left."""
+        figures = self._figures.figures(actor, unit_id)
+        cells = [figures.total] if figures.level == "cell" else figures.cells
         with self._db.session() as s:
-            root = s.get(Unit, unit_id)
-            if root is None:
-                raise OrgError("unknown_unit", unit_id=unit_id)
-            ensure_can(actor, "report", root)
-            cells = list(
-                s.scalars(
-                    select(Unit)
-                    .where(Unit.path.startswith(root.path, autoescape=True), Unit.kind == "cell")
-                    .order_by(Unit.path)
-                )
-            )
-            if root.kind == "cell":
-                cells = [root]
-            return Report(root.name, now, [self._cell(s, cell, now) for cell in cells])
+            report = Report(figures.root_name, figures.generated_at, [_cell_report(c) for c in cells])
+            for cell in report.cells:
+                cell.former = self._former(s, cell.unit_id, figures.generated_at)
+        return report
 
-    def _cell(self, s: Session, cell: Unit, now: datetime) -> CellReport:
-        members = list(s.scalars(select(Member).where(Member.unit_id == cell.id, Member.status == "active")))
-        names = {m.id: m.full_name or NO_NAME for m in members}
-        report = CellReport(cell.id, cell.name, len(members))
-        # Members who left keep their past results, under their name (or without it, when erased), apart from
-        # the counts of the cell as it is now.
+    def _former(self, s: Session, cell_id: int, now: datetime) -> list[FormerMember]:
+        """Members who left keep their past results, under their name (or without it, when erased), apart from
+        the figures of the cell as it is now."""
         gone = {
             m.id: (m.full_name if m.status == "left" and m.full_name else None)
-            for m in s.scalars(select(Member).where(Member.unit_id == cell.id, Member.status.in_(("left", "erased"))))
+            for m in s.scalars(select(Member).where(Member.unit_id == cell_id, Member.status.in_(("left", "erased"))))
         }
+        if not gone:
+            return []
+        cell = s.get(Unit, cell_id)
+        assert cell is not None
         former: dict[int, list[PastResult]] = {}
         catalog = self._quizzes.catalog()
         for assignment in self._quizzes.assignments_for(s, cell):
             quiz = catalog.get(assignment.quiz_id)
             if quiz is None:
                 continue
-            best = self._quizzes.best_attempts(s, quiz.id, list(names))
-            scores = [100 * a.score / a.total for a in best.values() if a.total]
-            missing = [m for m in names if m not in best]
-            report.quizzes.append(
-                QuizFigure(
-                    quiz.id,
-                    quiz.title,
-                    len(names),
-                    len(best),
-                    sum(1 for a in best.values() if a.passed),
-                    sum(scores) / len(scores) if scores else None,
-                    _names([names[m] for m in missing]),
-                )
-            )
-            report.missing_ids[f"quiz:{quiz.id}"] = missing
             for m, attempt in self._quizzes.best_attempts(s, quiz.id, list(gone)).items():
                 former.setdefault(m, []).append(PastResult("quiz", quiz.title, attempt.score, attempt.total))
         ancestors = [int(x) for x in cell.path.strip("/").split("/") if x]
@@ -109,50 +117,18 @@ class ReportService:
         )
         for event in events:
             occurrence = self._events.reminders.occurrence(event, now)
-            answers = {
-                r.member_id: r
-                for r in s.scalars(
-                    select(EventResponse).where(
-                        EventResponse.event_id == event.id, EventResponse.occurrence_at == occurrence
-                    )
+            for m, answer in s.execute(
+                select(EventResponse.member_id, EventResponse.answer).where(
+                    EventResponse.event_id == event.id,
+                    EventResponse.occurrence_at == occurrence,
+                    EventResponse.member_id.in_(list(gone)),
                 )
-            }
-            for m in gone:
-                if (r := answers.get(m)) is not None:
-                    former.setdefault(m, []).append(PastResult(r.answer, event.title))
-            if event.kind == "conference":
-                figure = ConferenceFigure(event.id, event.title, occurrence, len(names))
-                for m, name in names.items():
-                    r = answers.get(m)
-                    if r is None:
-                        figure.no_answer.append(name)
-                    elif r.answer == "absent":
-                        figure.absent.append((name, r.reason))
-                    else:
-                        figure.attend.append(name)
-                figure.attend, figure.no_answer = _names(figure.attend), _names(figure.no_answer)
-                figure.absent.sort(key=lambda x: person_key(x[0]))
-                report.conferences.append(figure)
-                report.missing_ids[f"conf:{event.id}"] = [m for m in names if m not in answers]
-            elif event.topic in ("essay", "report"):
-                done = [m for m in names if (r := answers.get(m)) is not None and r.answer == "submitted"]
-                missing = [m for m in names if m not in done]
-                report.deadlines.append(
-                    DeadlineFigure(
-                        event.id,
-                        event.title,
-                        occurrence,
-                        len(names),
-                        _names([names[m] for m in done]),
-                        _names([names[m] for m in missing]),
-                    )
-                )
-                report.missing_ids[f"due:{event.id}"] = missing
-        report.former = [
+            ):
+                former.setdefault(m, []).append(PastResult(answer, event.title))
+        return [
             FormerMember(gone[m], things)
             for m, things in sorted(former.items(), key=lambda x: person_key(gone[x[0]] or ""))
         ]
-        return report
 
     # -- reminding those missing -----------------------------------------------------------------------------
 
