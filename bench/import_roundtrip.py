@@ -42,13 +42,14 @@ from bot.knowledge.base import load_knowledge  # noqa: E402
 from bot.knowledge.content import Entry, load_content  # noqa: E402
 from bot.knowledge.evaluation import Case, evaluate, load_cases  # noqa: E402
 from bot.knowledge.importer import import_booklet  # noqa: E402
+from bot.messages.vi_import import summary  # noqa: E402
 from tests.booklets import GLOSSARY_STYLES, QA_STYLES, STYLES, Booklet, Style, booklets, round_trip  # noqa: E402
 
 
 def import_entries(booklet: Booklet) -> tuple[list[dict[str, Any]], list[str]]:
     reading = read_structure(booklet.filename, booklet.content)
     result = import_booklet(reading.lines, booklet.kind, "Tài liệu nhập thử", notes=reading.notes)  # type: ignore[arg-type]
-    return result.entries, result.summary()
+    return result.entries, summary(result)
 
 
 def _dump(folder: Path, name: str, key: str, entries: list[dict[str, Any]]) -> None:

@@ -1,7 +1,8 @@
 """Text out of the documents cells receive: .txt, .md, .docx (Word) and .pdf.
 
-Returns NFC text with one paragraph per line; raises ``DocumentError`` with a Vietnamese message for a file
-it cannot read (wrong type, damaged, scanned PDF without text).
+Returns NFC text with one paragraph per line; raises ``DocumentError`` with the reason for a file it cannot
+read (wrong type, damaged, scanned PDF without text). What it finds on the way (where a line stands, what the
+PDF reading left out) is returned as data; bot/messages/vi_import.py words it.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.messages import vi_import as vm
 from bot.pdf_layout import PdfError, PdfText, plain_text, read_pdf
 from bot.text.files import decode_text
 from bot.text.sanitize import clean_line, clean_text
@@ -22,7 +22,13 @@ KINDS = (".txt", ".md", ".docx", ".pdf")
 
 
 class DocumentError(ValueError):
-    pass
+    """A document that cannot be read. ``reason``: "unknown_type" (its ``suffix``, "" when the name has none),
+    "damaged_docx", "damaged_pdf", "scanned_pdf" (pages without a text layer) or "no_text"."""
+
+    def __init__(self, reason: str, suffix: str = "") -> None:
+        super().__init__(f"{reason} {suffix}".strip())
+        self.reason = reason
+        self.suffix = suffix
 
 
 def read_document(filename: str, content: bytes) -> str:
@@ -34,10 +40,10 @@ def read_document(filename: str, content: bytes) -> str:
     elif suffix == ".pdf":
         text = _pdf(content)
     else:
-        raise DocumentError(f"Tôi chưa đọc được tệp {suffix or 'không có đuôi'}; tôi đọc được .docx, .pdf, .txt, .md.")
+        raise DocumentError("unknown_type", suffix)
     text = clean_text(text)  # NFC, one "\n" per line break, no control or bidi characters
     if not text.strip():
-        raise DocumentError(vm.SCANNED_PDF if suffix == ".pdf" else "Tệp không có chữ nào đọc được.")
+        raise DocumentError("scanned_pdf" if suffix == ".pdf" else "no_text")
     return text
 
 
@@ -52,7 +58,7 @@ def _docx(content: bytes) -> str:
     try:
         document = Document(io.BytesIO(content))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocumentError("Tệp Word này bị hỏng hoặc không phải .docx.") from exc
+        raise DocumentError("damaged_docx") from exc
     lines: list[str] = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
@@ -78,10 +84,30 @@ def _pdf_layout(content: bytes) -> PdfText:
     try:
         layout = read_pdf(content)
     except PdfError as exc:
-        raise DocumentError("Tệp PDF này bị hỏng hoặc không đọc được.") from exc
+        raise DocumentError("damaged_pdf") from exc
     if layout.pages and not layout.paragraphs:
-        raise DocumentError(vm.SCANNED_PDF)
+        raise DocumentError("scanned_pdf")
     return layout
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a line is: its number in the file, and on a PDF its page and printed line (0: no pages)."""
+
+    number: int
+    page: int = 0
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class PdfReading:
+    """What reading a PDF left out: running headers and footers (as first printed), lone page numbers, and
+    the pages without a text layer, of ``pages`` in all."""
+
+    pages: int
+    running: tuple[str, ...] = ()
+    page_numbers: int = 0
+    pages_without_text: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,16 +126,16 @@ class Line:
     paragraph: bool = False  # the source marks whole paragraphs (Word, PDF), so lines never need joining
 
     @property
-    def where(self) -> str:
-        return vm.where(self.number, self.page, self.row)
+    def location(self) -> Location:
+        return Location(self.number, self.page, self.row)
 
 
 @dataclass
 class Reading:
-    """The lines of a document and what was left out on the way, in sentences for the person importing."""
+    """The lines of a document and, for a PDF, what was left out on the way."""
 
     lines: list[Line]
-    notes: list[str] = field(default_factory=list)
+    notes: PdfReading | None = None
 
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?\s*(?:[-–]\s*)?$", re.I)
@@ -124,14 +150,14 @@ def read_lines(filename: str, content: bytes) -> list[Line]:
 
 def read_structure(filename: str, content: bytes) -> Reading:
     suffix = Path(filename).suffix.lower()
-    notes: list[str] = []
+    notes = None
     if suffix == ".pdf":
         layout = _pdf_layout(content)
         lines = [
             Line(i, p.text, p.bold, p.page, p.row, p.size >= 1.12 and not p.table, p.table, p.lead_bold, True)
             for i, p in enumerate(layout.paragraphs, 1)
         ]
-        notes = vm.pdf_notes(layout.pages, layout.running, layout.page_numbers, layout.pages_without_text)
+        notes = PdfReading(layout.pages, tuple(layout.running), layout.page_numbers, tuple(layout.pages_without_text))
     elif suffix == ".docx":
         lines = _docx_lines(content)
     else:
@@ -171,7 +197,7 @@ def _docx_lines(content: bytes) -> list[Line]:
     try:
         document = Document(io.BytesIO(content))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocumentError("Tệp Word này bị hỏng hoặc không phải .docx.") from exc
+        raise DocumentError("damaged_docx") from exc
     from docx.enum.style import WD_STYLE_TYPE
 
     # Looking a paragraph's style up through python-docx reads every style each time: once is enough.

@@ -605,10 +605,11 @@ def _within(needle: str, text: str) -> bool:
 def import_with_bot(filename: str, content: bytes, kind: str) -> tuple[list[dict[str, str]], list[str]]:
     from bot.documents import read_structure
     from bot.knowledge.importer import import_booklet
+    from bot.messages.vi_import import summary
 
     reading = read_structure(filename, content)
     result = import_booklet(reading.lines, kind, "Thử", notes=reading.notes)  # type: ignore[arg-type]
-    return result.entries, result.summary()
+    return result.entries, summary(result)
 
 
 def with_style(style: Style, **changes: object) -> Style:

@@ -61,13 +61,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 
 # Known exceptions, each with its reason. Keep this list short.
-EXCEPTIONS = {
-    # The booklet reader and importer word their own findings (where a line is, what was left out, numbering
-    # gaps) with the sentences in bot/messages/vi_import.py, a module that imports nothing of the project.
-    # To move: return the findings as data and let a renderer word them.
-    ("bot.documents", "bot.messages.vi_import"),
-    ("bot.knowledge.importer", "bot.messages.vi_import"),
-}
+EXCEPTIONS: set[tuple[str, str]] = set()
 
 CHANNELS = ("bot.channels.telegram", "bot.channels.zalo", "bot.channels.zalo_oa", "bot.channels.console")
 # Only these touch SQLAlchemy models and sessions.

@@ -13,6 +13,7 @@ import yaml
 
 from bot.documents import DocumentError, read_lines
 from bot.knowledge.importer import check_output, import_booklet
+from bot.messages.vi_import import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -129,10 +130,10 @@ def test_a_malformed_booklet_is_reported_line_by_line() -> None:
     )
     result = import_booklet(read_lines("x.txt", text.encode()), "qa", "Thử")
     assert [e["question"] for e in result.entries] == ["Chủ đề của Đại hội là gì?"]
-    summary = "\n".join(result.summary())
+    said = "\n".join(summary(result))
     assert (
-        "Dòng 4: chưa xếp được" in summary
-        and "Dòng 5: câu hỏi “Đại hội XIV diễn ra khi nào?” không có câu trả lời" in summary
+        "Dòng 4: chưa xếp được" in said
+        and "Dòng 5: câu hỏi “Đại hội XIV diễn ra khi nào?” không có câu trả lời" in said
     )
     with pytest.raises(DocumentError):
         read_lines("x.docx", b"PK\x03\x04 broken")

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bot.documents import DocumentError, read_document
+from bot.messages.vi_import import document_error
 from bot.plans.extract import Action, extract_actions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,13 +211,17 @@ def test_a_plan_as_a_pdf() -> None:
     assert {(date(2026, 4, 13), time(8, 0)), (date(2026, 4, 12), time(10, 0))} <= got
 
 
+def _refused(filename: str, content: bytes) -> str:
+    """What the person sending ``content`` reads when it cannot be read."""
+    with pytest.raises(DocumentError) as caught:
+        read_document(filename, content)
+    return document_error(caught.value)
+
+
 def test_unreadable_files_get_a_clear_message() -> None:
-    with pytest.raises(DocumentError, match="bị hỏng"):
-        read_document("ke-hoach.docx", b"not a zip")
-    with pytest.raises(DocumentError, match="bị hỏng"):
-        read_document("ke-hoach.pdf", b"%PDF-1.4 garbage")
-    with pytest.raises(DocumentError, match=r"\.xls"):
-        read_document("ke-hoach.xls", b"x")
+    assert "bị hỏng" in _refused("ke-hoach.docx", b"not a zip")
+    assert "bị hỏng" in _refused("ke-hoach.pdf", b"%PDF-1.4 garbage")
+    assert ".xls" in _refused("ke-hoach.xls", b"x")
 
 
 def test_a_time_written_after_its_date() -> None:

@@ -38,6 +38,7 @@ def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
     """A document read by ``reader``, or one clear line and exit code 1 (missing, damaged, unknown type)."""
     from bot.documents import DocumentError
     from bot.messages import vi
+    from bot.messages.vi_import import document_error
     from bot.text.files import UnreadableFile
 
     if not file.is_file():
@@ -46,7 +47,7 @@ def _read_or_exit(file: Path, reader: Callable[[str, bytes], T]) -> T:
     try:
         return reader(file.name, file.read_bytes())
     except DocumentError as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(document_error(exc), err=True)
         raise typer.Exit(1) from None
     except UnreadableFile as exc:
         typer.echo(vi.UNREADABLE_FILE[exc.reason].format(name=file.name), err=True)
@@ -279,6 +280,7 @@ def content_import(
     from bot.documents import read_structure
     from bot.knowledge.content import valid_scope
     from bot.knowledge.importer import check_output, import_booklet
+    from bot.messages.vi_import import summary
 
     if kind not in ("qa", "glossary"):
         typer.echo("--kind phải là qa hoặc glossary.", err=True)
@@ -305,7 +307,7 @@ def content_import(
             )
     else:
         result = import_booklet(lines, kind, source or title, prefix=prefix, notes=reading.notes)  # type: ignore[arg-type]
-    for line in result.summary():
+    for line in summary(result):
         typer.echo(line, err=True)
     problems = check_output(result)
     for problem in problems:

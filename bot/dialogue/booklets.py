@@ -33,7 +33,7 @@ def preview(result: ImportResult, filename: str, own: tuple[str, str] | None = N
         result.kind,
         [shorten(e[title], 100) for e in result.entries[:3]],
         len(result.entries),
-        result.summary(limit=5)[1:],  # by part, numbering, what was left out: the same as the command line
+        vi_import.summary(result, limit=5)[1:],  # by part, numbering, what was left out: the same as the command line
         result.source,
         own,
     )
@@ -69,7 +69,7 @@ class BookletsFeature:
         try:
             reading = read_structure(attachment.filename, attachment.content)
         except DocumentError as exc:
-            return Outcome([Reply(str(exc))])
+            return Outcome([Reply(vi_import.document_error(exc))])
         lines = reading.lines
         source = next((ln.text for ln in lines if len(ln.text) > 10), Path(attachment.filename).stem)
         prefix = slug(Path(attachment.filename).stem, 4)

@@ -15,6 +15,7 @@ from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.documents import DocumentError, read_document
 from bot.messages import vi_events as ve
+from bot.messages import vi_import
 from bot.plans.extract import Action, extract_actions
 from bot.services.events import EventDraft, EventService, Kind
 from bot.services.org import OrgError
@@ -83,7 +84,7 @@ class PlansFeature:
         try:
             text = read_document(attachment.filename, attachment.content)
         except DocumentError as exc:
-            return Outcome([Reply(str(exc))])
+            return Outcome([Reply(vi_import.document_error(exc))])
         actions = extract_actions(text)
         if name.endswith(".txt") and not actions:
             return None  # perhaps a roster written as text

@@ -9,7 +9,8 @@ explanation in one or more paragraphs, a numbered list of terms.
 
 Section headings ("PHẦN II. …", "Chương 1", "Mục I", "II. …", a larger line) are not text of any entry: they
 become the entries' ``ref`` (and ``tags`` for Q&A). Numbering is checked per part when it restarts in each
-part. Every line is accounted for: what could not be placed is reported with its page and line.
+part. Every line is accounted for: what could not be placed is reported with its page and line. The findings
+are data (``ImportResult``); bot/messages/vi_import.py words them for the command line and the chat.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from typing import Any, Literal
 
 import yaml
 
-from bot.documents import Line
-from bot.messages import vi_import as vm
+from bot.documents import Line, Location, PdfReading
 from bot.text.normalize import fold
 
 ImportKind = Literal["qa", "glossary"]
@@ -54,11 +54,40 @@ class _Draft:
     line: int = 0
     ref: str | None = None
     in_body: bool = False
-    where: str = ""
+    location: Location | None = None
     number: int | None = None
     part: str | None = None
     title_bold: bool = False
     paragraphs: bool = False  # the source gave whole paragraphs: join them with line breaks
+
+
+@dataclass(frozen=True)
+class NumberingGap:
+    """Numbers in a row that are not in the booklet; ``part``: the part's short name when numbering restarts in
+    each part."""
+
+    kind: ImportKind
+    numbers: tuple[int, ...]
+    part: str | None = None
+
+
+@dataclass(frozen=True)
+class NumberingRepeat:
+    """A number printed ``times`` times."""
+
+    kind: ImportKind
+    number: int
+    times: int
+    part: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingBody:
+    """An entry with a title and no text (or the reverse), left out."""
+
+    location: Location
+    kind: ImportKind
+    title: str
 
 
 @dataclass
@@ -66,13 +95,13 @@ class ImportResult:
     kind: ImportKind
     source: str
     entries: list[dict[str, Any]]
-    skipped: list[tuple[str, str]]  # (where, text) of what could not be placed
-    problems: list[str]  # entries dropped, with why
+    skipped: list[tuple[Location, str]]  # (where, text) of what could not be placed
+    problems: list[MissingBody]  # entries dropped
     parts: list[tuple[str | None, int]] = field(default_factory=list)  # entries found in each part, in order
-    numbering: list[str] = field(default_factory=list)  # numbers missing or repeated
+    numbering: list[NumberingGap | NumberingRepeat] = field(default_factory=list)  # numbers missing or repeated
     numbered: bool = False
     capitals: int = 0  # titles printed in capitals and written back in ordinary case
-    notes: list[str] = field(default_factory=list)  # what the reader left out (running headers, page numbers)
+    notes: PdfReading | None = None  # what the PDF reader left out (running headers, page numbers)
 
     def yaml(self, scope: tuple[str, str] | None = None) -> str:
         """The content file; ``scope``: (organisation code, organisation name) when it is one organisation's."""
@@ -82,26 +111,6 @@ class ImportResult:
             document["scope"], document["organisation"] = scope
         document[key] = self.entries
         return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)
-
-    def summary(self, limit: int | None = None) -> list[str]:
-        """What was found and what was not, truthfully; ``limit`` shortens the list of lines not placed."""
-        lines = [vm.FOUND.format(count=len(self.entries), noun=vm.NOUN[self.kind])]
-        if any(part for part, _ in self.parts):
-            lines.append(vm.BY_PART)
-            lines += [vm.part_line(part, count, self.kind) for part, count in self.parts]
-        lines += self.numbering
-        if self.numbered and not self.numbering:
-            lines.append(vm.NUMBERING_OK)
-        if self.capitals:
-            lines.append(vm.CAPITALS_LOWERED.format(count=self.capitals, unit=vm.UNIT[self.kind]))
-        elif self.kind == "glossary" and self.entries:
-            lines.append(vm.CAPITALS_KEPT)
-        lines += self.notes
-        left_out = [vm.NOT_PLACED.format(where=where, text=text[:80]) for where, text in self.skipped]
-        left_out += self.problems
-        if limit is not None and len(left_out) > limit:
-            left_out = [*left_out[:limit], vm.MORE.format(count=len(left_out) - limit)]
-        return lines + left_out
 
 
 class _Dumper(yaml.SafeDumper):
@@ -156,13 +165,13 @@ def import_booklet(
     *,
     prefix: str = "",
     progress: Callable[[int], None] | None = None,
-    notes: Sequence[str] = (),
+    notes: PdfReading | None = None,
 ) -> ImportResult:
     lines = _split_embedded(lines)
     drafts, skipped = (_qa if kind == "qa" else _glossary)(lines, progress)
     casing = _Casing(lines)
     entries: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[MissingBody] = []
     kept = []
     capitals = 0
     for d in drafts:
@@ -174,9 +183,7 @@ def import_booklet(
             title = casing.restore(title)
             capitals += 1
         if not title or not body:
-            what, missing = vm.WHAT[kind]
-            where = d.where or vm.where(d.line)
-            problems.append(vm.NO_BODY.format(where=where, what=what, title=title[:60], missing=missing))
+            problems.append(MissingBody(d.location or Location(d.line), kind, title))
             continue
         kept.append((d, title, body))
     parts: list[tuple[str | None, int]] = []
@@ -197,7 +204,7 @@ def import_booklet(
         else:
             parts.append((d.part, 1))
     numbering, numbered = _numbering(drafts, kind)
-    return ImportResult(kind, source, entries, skipped, problems, parts, numbering, numbered, capitals, list(notes))
+    return ImportResult(kind, source, entries, skipped, problems, parts, numbering, numbered, capitals, notes)
 
 
 def _split_embedded(lines: list[Line]) -> list[Line]:
@@ -280,7 +287,7 @@ def _short_part(part: str) -> str:
     return text[:60].rstrip(" .:")
 
 
-def _numbering(drafts: Sequence[_Draft], kind: ImportKind) -> tuple[list[str], bool]:
+def _numbering(drafts: Sequence[_Draft], kind: ImportKind) -> tuple[list[NumberingGap | NumberingRepeat], bool]:
     """Numbers missing or printed twice, per part when the numbering starts again in each part."""
     numbered = [d for d in drafts if d.number is not None]
     if len(numbered) < 2:
@@ -295,17 +302,17 @@ def _numbering(drafts: Sequence[_Draft], kind: ImportKind) -> tuple[list[str], b
     restarts = any(numbers[0] == 1 for _, numbers in groups[1:])
     if not restarts:
         groups = [(None, [n for _, numbers in groups for n in numbers])]
-    out = []
+    out: list[NumberingGap | NumberingRepeat] = []
     for part, numbers in groups:
         label = _short_part(part) if part and restarts and len(groups) > 1 else None
         counts = Counter(numbers)
         low = 1 if min(numbers) <= 3 else min(numbers)
         gaps = [n for n in range(low, max(numbers) + 1) if n not in counts]
         for run in _runs(gaps):
-            out.append(vm.missing(kind, run, label))
+            out.append(NumberingGap(kind, tuple(run), label))
         for n in sorted(counts):
             if counts[n] > 1:
-                out.append(vm.repeated(kind, n, counts[n], label))
+                out.append(NumberingRepeat(kind, n, counts[n], label))
     return out, True
 
 
@@ -404,16 +411,16 @@ def _qa_style(lines: Sequence[Line]) -> str:
     return best if counts[best] >= 2 or (counts[best] and not any(ln.bold for ln in lines)) else "bold"
 
 
-def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[str, str]]]:
+def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[Location, str]]]:
     style = _qa_style(lines)
     drafts: list[_Draft] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[Location, str]] = []
     current: _Draft | None = None
     part: str | None = None
     heading_open = False  # the previous line was a heading: a second heading line continues it
 
     def start(line: Line, title: str, number: int | None, in_body: bool = False) -> _Draft:
-        draft = _Draft([title] if title else [], line=line.number, in_body=in_body, where=line.where)
+        draft = _Draft([title] if title else [], line=line.number, in_body=in_body, location=line.location)
         draft.number, draft.part, draft.title_bold, draft.paragraphs = number, part, line.bold, line.paragraph
         drafts.append(draft)
         return draft
@@ -467,7 +474,7 @@ def _qa(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list
             current = start(line, _NUMBERING.sub("", text), None, in_body=text.endswith("?"))
         elif current is None:
             if not section and i > 2:
-                skipped.append((line.where, text))
+                skipped.append((line.location, text))
         elif m := _ANSWER.match(text):
             current.in_body = True
             if m[1]:
@@ -572,10 +579,12 @@ def _glossary_style(lines: Sequence[Line]) -> str:
     return structural if counts[structural] else "colon"
 
 
-def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tuple[list[_Draft], list[tuple[str, str]]]:
+def _glossary(
+    lines: list[Line], progress: Callable[[int], None] | None
+) -> tuple[list[_Draft], list[tuple[Location, str]]]:
     style = _glossary_style(lines)
     drafts: list[_Draft] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[Location, str]] = []
     current: _Draft | None = None
     part: str | None = None
     heading_open = False
@@ -613,7 +622,7 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
         term = term_at(i)
         if term is not None:
             heading_open = False
-            current = _Draft([term[0]], [term[1]] if term[1] else [], line=line.number, where=line.where)
+            current = _Draft([term[0]], [term[1]] if term[1] else [], line=line.number, location=line.location)
             current.number = int(number_match[1]) if number_match and style in ("numbered", "bold", "caps") else None
             current.part, current.paragraphs = part, line.paragraph
             drafts.append(current)
@@ -630,7 +639,7 @@ def _glossary(lines: list[Line], progress: Callable[[int], None] | None) -> tupl
         heading_open = False
         if current is None:
             if i > 2:
-                skipped.append((line.where, line.text))
+                skipped.append((line.location, line.text))
         else:
             current.body.append(line.text)
     return drafts, skipped

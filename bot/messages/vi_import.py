@@ -1,13 +1,25 @@
-"""What the person importing a booklet reads: what was found, what was left out, and where."""
+"""What the person importing a booklet reads: what was found, what was left out, and where — the words for the
+findings bot/documents.py and bot/knowledge/importer.py return as data, on the command line and in chat."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.documents import DocumentError, Location, PdfReading
+from bot.knowledge.importer import ImportResult, MissingBody, NumberingGap, NumberingRepeat
+
 SCANNED_PDF = (
     "Tệp PDF này là bản quét (ảnh chụp trang), không có lớp chữ nên tôi chưa đọc được. Đồng chí gửi bản Word "
     "(.docx) hoặc bản PDF xuất trực tiếp từ Word giúp tôi; nếu chỉ có bản quét, cần nhận dạng chữ (OCR) trước."
 )
+DOCUMENT_ERRORS = {
+    "unknown_type": "Tôi chưa đọc được tệp {suffix}; tôi đọc được .docx, .pdf, .txt, .md.",
+    "damaged_docx": "Tệp Word này bị hỏng hoặc không phải .docx.",
+    "damaged_pdf": "Tệp PDF này bị hỏng hoặc không đọc được.",
+    "scanned_pdf": SCANNED_PDF,
+    "no_text": "Tệp không có chữ nào đọc được.",
+}
+NO_SUFFIX = "không có đuôi"
 
 NOUN = {"qa": "câu hỏi - đáp", "glossary": "thuật ngữ"}
 UNIT = {"qa": "câu", "glossary": "thuật ngữ"}
@@ -26,9 +38,16 @@ CAPITALS_LOWERED = (
 CAPITALS_KEPT = "Thuật ngữ được giữ nguyên cách viết như trong tài liệu."
 
 
-def where(number: int, page: int = 0, row: int = 0) -> str:
+def document_error(err: DocumentError) -> str:
+    """Why a document could not be read."""
+    if err.reason == "unknown_type":
+        return DOCUMENT_ERRORS["unknown_type"].format(suffix=err.suffix or NO_SUFFIX)
+    return DOCUMENT_ERRORS[err.reason]
+
+
+def where(location: Location) -> str:
     """Where a line is: on a page of a PDF, or its number in the file."""
-    return f"Trang {page}, dòng {row}" if page else f"Dòng {number}"
+    return f"Trang {location.page}, dòng {location.row}" if location.page else f"Dòng {location.number}"
 
 
 def numbered(kind: str, numbers: Sequence[int]) -> str:
@@ -54,17 +73,52 @@ def part_line(part: str | None, count: int, kind: str) -> str:
     return f"• {part or BEFORE_FIRST_PART}: {count} {UNIT[kind]}"
 
 
-def pdf_notes(pages: int, running: Sequence[str], page_numbers: int, without_text: Sequence[int]) -> list[str]:
+def numbering(finding: NumberingGap | NumberingRepeat) -> str:
+    if isinstance(finding, NumberingGap):
+        return missing(finding.kind, finding.numbers, finding.part)
+    return repeated(finding.kind, finding.number, finding.times, finding.part)
+
+
+def no_body(finding: MissingBody) -> str:
+    what, lacking = WHAT[finding.kind]
+    return NO_BODY.format(where=where(finding.location), what=what, title=finding.title[:60], missing=lacking)
+
+
+def pdf_notes(reading: PdfReading | None) -> list[str]:
+    """What reading a PDF left out; nothing for other formats."""
+    if reading is None:
+        return []
     notes = []
-    if running:
-        shown = "; ".join(f"“{text[:70]}”" for text in running[:4])
+    if reading.running:
+        shown = "; ".join(f"“{text[:70]}”" for text in reading.running[:4])
         notes.append(f"Đã bỏ đầu trang, chân trang lặp lại trên các trang: {shown}.")
-    if page_numbers:
-        notes.append(f"Đã bỏ {page_numbers} số trang.")
-    if without_text:
-        listed = ", ".join(str(p) for p in without_text[:10]) + (" …" if len(without_text) > 10 else "")
-        notes.append(f"Trang {listed} không có lớp chữ (ảnh quét), tôi chưa đọc được; {pages} trang tất cả.")
+    if reading.page_numbers:
+        notes.append(f"Đã bỏ {reading.page_numbers} số trang.")
+    if without := reading.pages_without_text:
+        listed = ", ".join(str(p) for p in without[:10]) + (" …" if len(without) > 10 else "")
+        notes.append(f"Trang {listed} không có lớp chữ (ảnh quét), tôi chưa đọc được; {reading.pages} trang tất cả.")
     return notes
+
+
+def summary(result: ImportResult, limit: int | None = None) -> list[str]:
+    """What was found and what was not, truthfully; ``limit`` shortens the list of lines not placed."""
+    lines = [FOUND.format(count=len(result.entries), noun=NOUN[result.kind])]
+    if any(part for part, _ in result.parts):
+        lines.append(BY_PART)
+        lines += [part_line(part, count, result.kind) for part, count in result.parts]
+    lines += [numbering(finding) for finding in result.numbering]
+    if result.numbered and not result.numbering:
+        lines.append(NUMBERING_OK)
+    if result.capitals:
+        lines.append(CAPITALS_LOWERED.format(count=result.capitals, unit=UNIT[result.kind]))
+    elif result.kind == "glossary" and result.entries:
+        lines.append(CAPITALS_KEPT)
+    lines += pdf_notes(result.notes)
+    left_out = [NOT_PLACED.format(where=where(location), text=text[:80]) for location, text in result.skipped]
+    left_out += [no_body(finding) for finding in result.problems]
+    if limit is not None and len(left_out) > limit:
+        left_out = [*left_out[:limit], MORE.format(count=len(left_out) - limit)]
+    return lines + left_out
 
 
 # An admin's booklet that would leave the content with errors: refused, the running content kept.
