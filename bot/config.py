@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Messages sent at once by the outbox: a crash can send these again (README, "Gửi tin"); 4 keep 30/s.
     delivery_concurrency: int = Field(default=4, ge=1, le=32)
+    # One delivery tick sends for at most this long, then fans out due reminders again (nothing waits behind a
+    # province-wide batch for more than this).
+    delivery_tick_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -147,7 +147,7 @@ class Dispatcher:
             query = (
                 select(Outbox)
                 .where(Outbox.status == "pending", Outbox.due_at <= now)
-                .order_by(Outbox.due_at, Outbox.id)
+                .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
                 .limit(limit)
             )
             if skip_channels:  # paused by a 429, or halted
@@ -397,17 +397,19 @@ class Dispatcher:
         now = self._clock.now()
         return tuple(c for c in self.senders if self.budget.paused_until(self.budget_key(c), now) is not None)
 
-    async def run_once(self, *, max_batches: int | None = None) -> int:
-        """Send everything due now (unless a rate limit pause is on). Returns the number of messages sent.
+    async def run_once(self, *, max_batches: int | None = None, seconds: float | None = None) -> int:
+        """Send everything due now (unless a rate limit pause is on), in priority order. Returns the number of
+        messages sent. ``seconds``: no new message is taken after that long (a bounded tick: the rest waits for
+        the next tick, so that fan-out and everything else in the tick keeps its turn).
 
         Only one run at a time per dispatcher; a tick that finds one running returns at once.
         """
         if self._lock.locked():
             return 0
         async with self._lock:
-            return await self._run(max_batches)
+            return await self._run(max_batches, None if seconds is None else time.monotonic() + seconds)
 
-    async def _run(self, max_batches: int | None) -> int:
+    async def _run(self, max_batches: int | None, until: float | None = None) -> int:
         """``concurrency`` workers, each taking one claimed message at a time: a slot from the budget, the send,
         the result recorded at once. Claims come in batches and are renewed by a heartbeat meanwhile."""
         buffer: collections.deque[Item] = collections.deque()
@@ -421,6 +423,11 @@ class Dispatcher:
             nonlocal batches, exhausted
             async with claiming:
                 while True:
+                    if until is not None and time.monotonic() >= until:  # the tick's time is up
+                        if buffer:
+                            await asyncio.to_thread(self.release, list(buffer))
+                            buffer.clear()
+                        return None
                     held = [i for i in buffer if i.channel in blocked]
                     if held:
                         await asyncio.to_thread(self.release, held)

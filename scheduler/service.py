@@ -25,20 +25,31 @@ TICK_SECONDS = 1.0
 
 
 class Delivery:
-    def __init__(self, db: Database, clock: Clock, events: EventService, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        events: EventService,
+        dispatcher: Dispatcher,
+        *,
+        tick_seconds: float | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.events = events
         self.dispatcher = dispatcher
         self.fanout = ReminderFanOut(db, clock, events)
+        # Sending stops after this long in one tick (None: until the queue is empty), so that the next tick
+        # fans out the reminders that fell due meanwhile: a province-wide batch holds up nothing else.
+        self.tick_seconds = tick_seconds
 
     async def tick(self) -> int:
         """Everything that is due now; returns the number of messages sent."""
         await asyncio.to_thread(self.events.reminders.plan_periodic)
         await asyncio.to_thread(self.fanout.run)
-        sent = await self.dispatcher.run_once()
+        sent = await self.dispatcher.run_once(seconds=self.tick_seconds)
         if await asyncio.to_thread(self.report_broadcasts):
-            sent += await self.dispatcher.run_once()
+            sent += await self.dispatcher.run_once(seconds=self.tick_seconds)
         return sent
 
     def report_broadcasts(self) -> int:

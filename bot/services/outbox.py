@@ -19,6 +19,19 @@ CHANNEL_ORDER = ("telegram", "zalo_oa", "zalo", "console")  # where a member is 
 # delivery report says why the message did not go ("ngoài thời hạn nhắn tin Zalo").
 WINDOWED_CHANNELS = ("zalo_oa",)
 
+# The order the dispatcher sends in (lower first; then due time, then queue order). A change or cancel notice,
+# the admins' notices and a broadcast's report go first; a cell's own reminders and notices next; a big
+# audience's bulk (a district's or a province's reminder moment or notice) last, so nothing small waits behind it.
+PRIORITY = {"notice": 10, "report": 20, "small": 30, "reminder": 60, "broadcast": 70}
+SMALL_AUDIENCE = 300  # up to this many members a reminder or a notice goes with a cell's priority
+
+
+def priority(kind: str, audience: int = 1) -> int:
+    """The priority of a message of ``kind`` sent to ``audience`` members at once."""
+    if kind in ("reminder", "broadcast") and audience <= SMALL_AUDIENCE:
+        return PRIORITY["small"]
+    return PRIORITY.get(kind, PRIORITY["small"])
+
 
 def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -> dict[int, tuple[str, str]]:
     """Each member's chat to write to: the first reachable account in ``CHANNEL_ORDER``; an account on a
@@ -86,9 +99,11 @@ def outbox_row(
     buttons: list[list[str]] | None = None,
     event_id: int | None = None,
     broadcast_id: int | None = None,
+    audience: int = 1,
 ) -> dict[str, Any]:
     """One outbox message, ready for ``insert(Outbox)``. A member with no chat account to write to is recorded
-    as unreachable at once, so the delivery report counts them."""
+    as unreachable at once, so the delivery report counts them. ``audience``: how many members the same
+    message goes to (its priority, ``priority``)."""
     channel, chat_ref = route or ("", "")
     return {
         "dedup_key": dedup_key,
@@ -104,4 +119,5 @@ def outbox_row(
         "status": "pending" if channel else "unreachable",
         "attempts": 0,
         "error": None if channel else "no chat account",
+        "priority": priority(kind, audience),
     }
