@@ -367,7 +367,8 @@ class Dispatcher:
         """Broadcasts whose every message has an outcome and whose author has not been told yet."""
         done = []
         with self._db.session() as s:
-            for record in s.scalars(select(Broadcast).where(Broadcast.reported_at.is_(None))):
+            unreported = select(Broadcast).where(Broadcast.reported_at.is_(None), Broadcast.status != "queuing")
+            for record in s.scalars(unreported):
                 open_rows = s.scalar(
                     select(func.count())
                     .select_from(Outbox)

@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import insert, select
 
 from bot.clock import Clock
-from bot.services.broadcasts import delivery_report
+from bot.services.broadcasts import BroadcastService, delivery_report
 from bot.services.events import EventService
 from bot.services.outbox import outbox_row, routes_for
 from bot.storage.db import Database
@@ -39,6 +39,7 @@ class Delivery:
         self.events = events
         self.dispatcher = dispatcher
         self.fanout = ReminderFanOut(db, clock, events)
+        self.broadcasts = BroadcastService(db, clock, events.texts)
         # Sending stops after this long in one tick (None: until the queue is empty), so that the next tick
         # fans out the reminders that fell due meanwhile: a province-wide batch holds up nothing else.
         self.tick_seconds = tick_seconds
@@ -46,7 +47,8 @@ class Delivery:
     async def tick(self) -> int:
         """Everything that is due now; returns the number of messages sent."""
         await asyncio.to_thread(self.events.reminders.plan_periodic)
-        await asyncio.to_thread(self.fanout.run)
+        await asyncio.to_thread(self.broadcasts.resume_queuing)
+        await asyncio.to_thread(self.fanout.run, seconds=self.tick_seconds)
         sent = await self.dispatcher.run_once(seconds=self.tick_seconds)
         if await asyncio.to_thread(self.report_broadcasts):
             sent += await self.dispatcher.run_once(seconds=self.tick_seconds)

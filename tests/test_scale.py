@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import insert, select, update
 
 from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
+from bot.services import broadcasts
+from bot.services.broadcasts import BroadcastService
+from bot.services.events import EventDraft
+from bot.services.org import OrgError
 from bot.services.outbox import PRIORITY, outbox_row
 from bot.storage.db import Database
-from bot.storage.models import Outbox
+from bot.storage.models import Account, Broadcast, Member, Outbox, Reminder
+from bot.text.when import When
+from scheduler import fanout
 from scheduler.dispatcher import Dispatcher, Limits
+from scheduler.fanout import ReminderFanOut
+from tests.test_events import World, conference, local, make_world
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 FAST = Limits(per_second=100000, chat_per_second=100000.0)
@@ -58,3 +67,108 @@ def test_a_bounded_tick_leaves_the_rest_queued_not_claimed(db: Database) -> None
     with db.session() as s:
         assert Counter(s.scalars(select(Outbox.status))) == {"pending": 20}
     assert asyncio.run(d.run_once(seconds=60)) == 20
+
+
+@pytest.fixture
+def w(db: Database) -> World:
+    return make_world(db)
+
+
+def crowd(w: World, n: int) -> None:
+    """``n`` more members in the secretary's cell, each with a Telegram account ("m<i>")."""
+    with w.db.session() as s:
+        for i in range(n):
+            m = Member(unit_id=w.cell, full_name=f"Đảng viên {i}", role="member", status="active", created_at=T0)
+            s.add(m)
+            s.flush()
+            s.add(Account(channel="telegram", user_ref=f"m{i}", member_id=m.id, linked_at=T0))
+
+
+def per_member(db: Database, **where: object) -> Counter[int | None]:
+    with db.session() as s:
+        query = select(Outbox.member_id).filter_by(**where)
+        return Counter(s.scalars(query))
+
+
+class Crash(Exception):
+    pass
+
+
+def crash_on_call(monkeypatch: pytest.MonkeyPatch, module: object, name: str, call: int) -> None:
+    """``module.name`` raises on its ``call``-th call (a crash in the middle of that chunk's transaction)."""
+    real = getattr(module, name)
+    calls = [0]
+
+    def wrapped(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        if calls[0] == call:
+            raise Crash
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+def test_a_reminder_fanned_out_in_chunks_survives_a_crash_between_and_inside_chunks(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crowd(w, 21)  # with the secretary and three members: 25, in chunks of 10
+    event_id = conference(w)
+    w.clock._at = local(2026, 4, 12, 19)
+    assert ReminderFanOut(w.db, w.clock, w.events, chunk=10).run(max_chunks=1) == 10  # ... and the process dies
+    with w.db.session() as s:
+        assert (
+            s.scalar(select(Reminder.status).where(Reminder.event_id == event_id, Reminder.due_at == w.clock.now()))
+            == "fanning"
+        )
+    crash_on_call(monkeypatch, fanout, "routes_for", 1)  # the restarted process dies inside the next chunk
+    with pytest.raises(Crash):
+        ReminderFanOut(w.db, w.clock, w.events, chunk=10).run()
+    assert sum(per_member(w.db, kind="reminder").values()) == 10  # that chunk left nothing behind
+    monkeypatch.undo()
+    assert ReminderFanOut(w.db, w.clock, w.events, chunk=10).run() == 15  # the next restart finishes
+    counts = per_member(w.db, kind="reminder")
+    assert len(counts) == 25 and set(counts.values()) == {1}  # every member exactly once
+    with w.db.session() as s:
+        assert (
+            s.scalar(select(Reminder.status).where(Reminder.event_id == event_id, Reminder.due_at == w.clock.now()))
+            == "fanned"
+        )
+
+
+def test_a_cell_reminder_is_fanned_out_before_the_rest_of_a_big_one(w: World) -> None:
+    crowd(w, 21)
+    big = conference(w)
+    w.clock._at = local(2026, 4, 12, 19)
+    fan = ReminderFanOut(w.db, w.clock, w.events, chunk=10)
+    assert fan.run(max_chunks=1) == 10
+    other = w.events.create(
+        w.other_secretary, EventDraft("conference", "Họp chi bộ", When(date(2026, 4, 13), time(8, 0)))
+    ).id
+    with w.db.session() as s:  # due at the same moment, planned after the big one began
+        s.execute(update(Reminder).where(Reminder.event_id == other).values(due_at=local(2026, 4, 12, 19)))
+    assert fan.run(max_chunks=1) == 1  # the other cell's one member first
+    assert per_member(w.db, event_id=other) and sum(per_member(w.db, event_id=big).values()) == 10
+
+
+def test_a_broadcast_queued_in_chunks_survives_a_crash_and_is_finished_by_the_scheduler(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crowd(w, 21)
+    service = BroadcastService(w.db, w.clock, w.events.texts, chunk=10)
+    crash_on_call(monkeypatch, broadcasts, "routes_for", 2)  # dies inside the second chunk
+    with pytest.raises(Crash):
+        service.broadcast(w.secretary, "Chi bộ họp lúc 19h30.", token="big")
+    monkeypatch.undo()
+    assert sum(per_member(w.db, kind="broadcast").values()) == 10
+    with w.db.session() as s:
+        record = s.scalars(select(Broadcast)).one()
+        assert (record.status, record.total) == ("queuing", 25)
+    assert w.delivery.dispatcher.finished_broadcasts() == []  # not reported while half queued
+    with pytest.raises(OrgError):  # the confirmation pressed again does not start a second one
+        service.broadcast(w.secretary, "Chi bộ họp lúc 19h30.", token="big")
+    w.tick()  # the scheduler finishes queuing, and sends
+    counts = per_member(w.db, kind="broadcast")
+    assert len(counts) == 25 and set(counts.values()) == {1}
+    sent = Counter(i.member_id for i in w.sender.items if i.kind == "broadcast")
+    assert len(sent) == 25 and set(sent.values()) == {1}
+    assert [i.kind for i in w.sender.items].count("report") == 1  # the author told once, when all is in

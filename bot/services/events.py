@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, insert, or_, select
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -332,16 +332,22 @@ class EventService:
                 result[key].append((member.full_name or "", r.reason if r is not None else None))
             return result
 
-    def audience_in(self, s: Session, event: Event) -> list[Member]:
-        """The active members an event is for: its unit's subtree, its role, its chosen members."""
+    def audience_in(self, s: Session, event: Event, *, after: int = 0, limit: int | None = None) -> list[Member]:
+        """The active members an event is for: its unit's subtree, its role, its chosen members; in member id
+        order, those after the id ``after`` and at most ``limit`` of them (a chunk of a big audience)."""
+        query = self._audience_query(s, event, select(Member)).where(Member.id > after).order_by(Member.id)
+        return list(s.scalars(query if limit is None else query.limit(limit)))
+
+    def audience_count(self, s: Session, event: Event) -> int:
+        return int(s.scalar(self._audience_query(s, event, select(func.count(Member.id)))) or 0)
+
+    @staticmethod
+    def _audience_query(s: Session, event: Event, query: Select[Any]) -> Select[Any]:
         unit = s.get(Unit, event.unit_id)
         assert unit is not None
-        query = (
-            select(Member)
-            .join(Unit, Unit.id == Member.unit_id)
-            .where(Unit.path.startswith(unit.path, autoescape=True), Member.status == "active")
-            .order_by(Member.id)
+        query = query.join(Unit, Unit.id == Member.unit_id).where(
+            Unit.path.startswith(unit.path, autoescape=True), Member.status == "active"
         )
         if event.audience_role:
             query = query.where(Member.role == event.audience_role)
-        return list(s.scalars(audience.restrict(query, event)))
+        return audience.restrict(query, event)
