@@ -30,6 +30,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.content import ContentService
 from bot.services.events import EventService
 from bot.services.org import OrgService
+from bot.services.pacing import Pacing
 from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
@@ -169,7 +170,17 @@ def build_app(
         clock,
         ConversationStore(db, clock),
         OrgService(db, clock),
-        EventService(db, clock, settings.zone, VietnameseTexts(settings.zone)),
+        EventService(db, clock, settings.zone, VietnameseTexts(settings.zone), pacing_for(settings)),
+    )
+
+
+def pacing_for(settings: Settings) -> Pacing:
+    """How big reminders are paced: the token's rate, the earliest lead, early start on or off."""
+    return Pacing(
+        settings.zone,
+        rate=settings.delivery_rate,
+        earliest_lead=timedelta(minutes=settings.delivery_earliest_lead_minutes),
+        early_start=settings.delivery_early_start,
     )
 
 

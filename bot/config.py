@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     # One delivery tick sends for at most this long, then fans out due reminders again (nothing waits behind a
     # province-wide batch for more than this).
     delivery_tick_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Messages a second one bot token sends (Telegram: about 30): how early a big reminder starts, and how long
+    # the secretary is told delivery takes.
+    delivery_rate: float = Field(default=29.0, gt=0, le=1000)
+    # A big reminder starts early enough to be done by its moment, but never more than this ahead of it.
+    delivery_earliest_lead_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    delivery_early_start: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -5,25 +5,28 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
 
 from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
+from bot.messages import vi_delivery as vd
 from bot.services import broadcasts
 from bot.services.broadcasts import BroadcastService
 from bot.services.events import EventDraft
 from bot.services.org import OrgError
 from bot.services.outbox import PRIORITY, outbox_row
+from bot.services.pacing import Pacing
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Member, Outbox, Reminder
 from bot.text.when import When
 from scheduler import fanout
 from scheduler.dispatcher import Dispatcher, Limits
 from scheduler.fanout import ReminderFanOut
-from tests.test_events import World, conference, local, make_world
+from tests.test_events import ZONE, World, conference, local, make_world
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 FAST = Limits(per_second=100000, chat_per_second=100000.0)
@@ -172,3 +175,39 @@ def test_a_broadcast_queued_in_chunks_survives_a_crash_and_is_finished_by_the_sc
     sent = Counter(i.member_id for i in w.sender.items if i.kind == "broadcast")
     assert len(sent) == 25 and set(sent.values()) == {1}
     assert [i.kind for i in w.sender.items].count("report") == 1  # the author told once, when all is in
+
+
+def test_a_big_batch_starts_early_enough_but_never_before_it_was_planned_nor_at_night() -> None:
+    pacing = Pacing(ZONE)  # 29 a second, at most 2 hours ahead, nights 22:00–06:00
+    due = local(2026, 4, 12, 19)
+    planned = local(2026, 4, 1, 8)
+    assert pacing.start(due, planned, 100_000) == due - timedelta(seconds=100_000 / 29)  # 18:02:35
+    assert pacing.start(due, planned, 500) is None  # under a minute: at its moment
+    assert pacing.start(due, due - timedelta(minutes=10), 100_000) == due - timedelta(minutes=10)  # planned late
+    assert pacing.start(due, planned, 1_000_000) == due - timedelta(hours=2)  # the earliest lead
+    morning = local(2026, 4, 13, 6, 30)
+    assert pacing.start(morning, planned, 100_000) == local(2026, 4, 13, 6)  # not in the night hours
+    night = local(2026, 4, 12, 23)  # the sender chose a night moment: it starts early all the same
+    assert pacing.start(night, planned, 100_000) == night - timedelta(seconds=100_000 / 29)
+    assert replace(pacing, early_start=False).start(due, planned, 100_000) is None
+    assert vd.delivery_time(100_000, 100_000 / 29) == "Gửi đến 100.000 đồng chí mất khoảng 57 phút."
+    assert vd.delivery_time(250_000, 250_000 / 29) == "Gửi đến 250.000 đồng chí mất khoảng 2 giờ 24 phút."
+    assert vd.delivery_time(30, 1.0) == ""
+
+
+def test_a_big_reminder_is_fanned_out_at_its_early_start(w: World) -> None:
+    crowd(w, 116)  # 120 members at a slow 1 a second: two minutes
+    w.events.reminders.pacing = Pacing(ZONE, rate=1.0)
+    assert w.events.reach(w.secretary) == (120, timedelta(minutes=2))
+    event_id = conference(w)
+    with w.db.session() as s:
+        starts = dict(s.execute(select(Reminder.due_at, Reminder.start_at).where(Reminder.event_id == event_id)).all())
+    due = local(2026, 4, 12, 19)
+    assert starts[due] == due - timedelta(minutes=2)
+    fan = ReminderFanOut(w.db, w.clock, w.events)
+    w.clock._at = due - timedelta(minutes=2, seconds=1)
+    assert fan.run() == 0
+    w.clock._at = due - timedelta(minutes=2)
+    assert fan.run() == 120
+    with w.db.session() as s:
+        assert not s.scalar(select(Reminder.late).where(Reminder.event_id == event_id, Reminder.due_at == due))
