@@ -150,7 +150,14 @@ class App:
         dispatcher_options.setdefault("concurrency", self.settings.delivery_concurrency)
         dispatcher_options.setdefault("texts", self.events.texts)
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
-        return Delivery(self.db, self.clock, self.events, dispatcher, tick_seconds=self.settings.delivery_tick_seconds)
+        return Delivery(
+            self.db,
+            self.clock,
+            self.events,
+            dispatcher,
+            tick_seconds=self.settings.delivery_tick_seconds,
+            retention_days=self.settings.outbox_retention_days,
+        )
 
 
 def build_app(

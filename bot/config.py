@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # A big reminder starts early enough to be done by its moment, but never more than this ahead of it.
     delivery_earliest_lead_minutes: int = Field(default=120, ge=0, le=24 * 60)
     delivery_early_start: bool = True
+    # Delivered (or otherwise finished) outbox rows are deleted after this many days, their counts kept for the
+    # delivery reports; 0 keeps them for ever. Not shorter than the longest reminder lead (30 days).
+    outbox_retention_days: int = Field(default=30, ge=0)
 
     @field_validator("database_url")
     @classmethod

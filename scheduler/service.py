@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,10 +19,12 @@ from bot.storage.db import Database
 from bot.storage.models import Broadcast, Outbox
 from scheduler.dispatcher import Dispatcher
 from scheduler.fanout import ReminderFanOut
+from scheduler.retention import Retention
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+PURGE_EVERY = 60.0  # seconds between two retention runs
 
 
 class Delivery:
@@ -33,6 +36,7 @@ class Delivery:
         dispatcher: Dispatcher,
         *,
         tick_seconds: float | None = None,
+        retention_days: int = 0,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -43,6 +47,8 @@ class Delivery:
         # Sending stops after this long in one tick (None: until the queue is empty), so that the next tick
         # fans out the reminders that fell due meanwhile: a province-wide batch holds up nothing else.
         self.tick_seconds = tick_seconds
+        self.retention = Retention(db, clock, retention_days)
+        self._purged_at = 0.0
 
     async def tick(self) -> int:
         """Everything that is due now; returns the number of messages sent."""
@@ -52,6 +58,9 @@ class Delivery:
         sent = await self.dispatcher.run_once(seconds=self.tick_seconds)
         if await asyncio.to_thread(self.report_broadcasts):
             sent += await self.dispatcher.run_once(seconds=self.tick_seconds)
+        if time.monotonic() - self._purged_at >= PURGE_EVERY:  # a few small batches a minute at most
+            self._purged_at = time.monotonic()
+            await asyncio.to_thread(self.retention.run)
         return sent
 
     def report_broadcasts(self) -> int:

@@ -15,7 +15,7 @@ from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.messages import vi_delivery as vd
 from bot.services import broadcasts
-from bot.services.broadcasts import BroadcastService
+from bot.services.broadcasts import BroadcastService, delivery_report
 from bot.services.events import EventDraft
 from bot.services.org import OrgError
 from bot.services.outbox import PRIORITY, outbox_row
@@ -26,6 +26,7 @@ from bot.text.when import When
 from scheduler import fanout
 from scheduler.dispatcher import Dispatcher, Limits
 from scheduler.fanout import ReminderFanOut
+from scheduler.retention import Retention
 from tests.test_events import ZONE, World, conference, local, make_world
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
@@ -211,3 +212,23 @@ def test_a_big_reminder_is_fanned_out_at_its_early_start(w: World) -> None:
     assert fan.run() == 120
     with w.db.session() as s:
         assert not s.scalar(select(Reminder.late).where(Reminder.event_id == event_id, Reminder.due_at == due))
+
+
+def test_retention_purges_finished_rows_in_batches_and_the_report_still_adds_up(w: World) -> None:
+    crowd(w, 21)
+    broadcast_id, n = w.broadcasts.broadcast(w.secretary, "Chi bộ họp lúc 19h30.", token="r")
+    w.tick()
+    with w.db.session() as s:
+        before = delivery_report(s, broadcast_id)
+        s.execute(insert(Outbox), [outbox_row("waiting", None, ("telegram", "x"), "notice", "x", w.clock.now())])
+        s.execute(update(Outbox).where(Outbox.dedup_key == "waiting").values(due_at=w.clock.now() + timedelta(days=40)))
+    assert (before.sent, before.total) == (n, n) == (25, 25)
+    assert Retention(w.db, w.clock, 30).run() == 0  # not old enough
+    w.clock.advance(seconds=31 * 86400)
+    assert Retention(w.db, w.clock, 0).run() == 0  # 0: kept for ever
+    assert Retention(w.db, w.clock, 30, batch=10).run(max_batches=1) == 10  # one small batch at a time
+    assert Retention(w.db, w.clock, 30, batch=10).run() == 16  # the other 15 and the report to the author
+    with w.db.session() as s:
+        after = delivery_report(s, broadcast_id)
+        assert list(s.scalars(select(Outbox.dedup_key))) == ["waiting"]  # what has no outcome yet stays
+    assert (after.sent, after.total, after.sent_by_channel) == (before.sent, before.total, before.sent_by_channel)

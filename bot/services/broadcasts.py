@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from bot.services.outbox import outbox_row, outside_window, routes_for
 from bot.services.policy import Actor, Denied, ensure_can
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
-from bot.storage.models import Broadcast, Member, Outbox, Unit
+from bot.storage.models import Broadcast, Member, Outbox, OutboxSummary, Unit
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +162,22 @@ class BroadcastService:
 
 
 def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
+    """How a broadcast went: its outbox rows, and the counts its purged rows left (scheduler/retention.py)."""
     report = DeliveryReport()
-    for status, n in s.execute(
-        select(Outbox.status, func.count()).where(Outbox.broadcast_id == broadcast_id).group_by(Outbox.status)
-    ):
+    by_status = Counter[str]()
+    by_channel = Counter[str]()
+    rows = select(Outbox.status, Outbox.channel, func.count()).where(Outbox.broadcast_id == broadcast_id)
+    purged = select(OutboxSummary.status, OutboxSummary.channel, OutboxSummary.n).where(
+        OutboxSummary.broadcast_id == broadcast_id
+    )
+    for status, channel, n in [
+        *s.execute(rows.group_by(Outbox.status, Outbox.channel)),
+        *s.execute(purged),
+    ]:
+        by_status[status] += int(n)
+        if status == "sent":
+            by_channel[channel] += int(n)
+    for status, n in by_status.items():
         if status in ("dropped", "cancelled"):  # moved to the member's other channel, or withdrawn
             continue
         report.total += n
@@ -190,12 +203,7 @@ def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
     )
     report.outside_window = len(outside)
     report.names_outside_window = [name or "(đã xoá tên)" for name in outside[:30]]
-    for channel, n in s.execute(
-        select(Outbox.channel, func.count())
-        .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "sent")
-        .group_by(Outbox.channel)
-    ):
-        report.sent_by_channel[channel] = int(n)
+    report.sent_by_channel.update(by_channel)
     report.names_unreachable = [
         name or "(đã xoá tên)"
         for name in s.scalars(
