@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=BUNDLED_CONTENT, description="folder with qa/ and glossary/")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="time zone for dates shown and read")
     telegram_token: SecretStr | None = None
+    # More bots, one per district or province committee: a JSON object of unit codes and tokens,
+    # {"HN": "123:abc", "HP": "456:def"}. Each has its own sender and rate budget; a member who joined through
+    # one is written to through it. CHIBO_TELEGRAM_TOKEN stays the default bot.
+    telegram_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    # Tokens (their unit codes, or "default") that send with Telegram's paid broadcasts, up to 1,000 a second,
+    # paid by the bot's owner: a JSON list, ["HN"].
+    telegram_paid_broadcast: list[str] = Field(default_factory=list)
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None  # for invite links printed by the command line
     telegram_webhook_url: str | None = None

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.contract import Item, Result, Sender
 from bot.clock import Clock
-from bot.services.outbox import outbox_row
+from bot.services.outbox import account_channel, outbox_row, route_channel
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Member, Outbox
@@ -115,6 +115,9 @@ class Dispatcher:
             shared = db.engine.dialect.name == "postgresql"
             budget = SharedBudget(db, self.limits) if shared else local_budget(str(db.engine.url), self.limits)
         self.budget = budget
+        for channel, sender in self.senders.items():  # a token with a rate of its own (paid broadcasts)
+            if (per_second := getattr(sender, "per_second", None)) is not None:
+                budget.set_rate(self.budget_key(channel), per_second)
         # The admins' notice when a platform refuses the bot (without texts, the refusal is only logged).
         self._texts = texts
         self._held: dict[int, Item] = {}  # claimed by this instance and not yet recorded or given back
@@ -269,25 +272,26 @@ class Dispatcher:
     def _unreachable(self, s: Session, item: Item, now: datetime) -> None:
         s.execute(
             update(Account)
-            .where(Account.channel == item.channel, Account.user_ref == item.chat_ref)
+            .where(Account.channel == account_channel(item.channel), Account.user_ref == item.chat_ref)
             .values(unreachable_at=now)
         )
         if item.member_id is None or item.dedup_key.endswith(":fb"):
             return
         other = s.execute(
-            select(Account.channel, Account.user_ref).where(
+            select(Account.channel, Account.user_ref, Account.bot).where(
                 Account.member_id == item.member_id,
-                Account.channel != item.channel,
+                Account.channel != account_channel(item.channel),
                 Account.unreachable_at.is_(None),
             )
         ).first()
         if other is None:
             return
-        log.info("message %s: member unreachable on %s, falling back to %s", item.id, item.channel, other[0])
+        route = (route_channel(other[0], other[2]), other[1])
+        log.info("message %s: member unreachable on %s, falling back to %s", item.id, item.channel, route[0])
         row = outbox_row(
             item.dedup_key + ":fb",
             item.member_id,
-            (other[0], other[1]),
+            route,
             item.kind,
             item.text,
             now,
@@ -297,7 +301,7 @@ class Dispatcher:
         )
         s.execute(insert(Outbox), [row])
         # The original row keeps its "unreachable" for the channel; the broadcast report counts the member once.
-        s.execute(update(Outbox).where(Outbox.id == item.id).values(status="dropped", error="moved to " + other[0]))
+        s.execute(update(Outbox).where(Outbox.id == item.id).values(status="dropped", error="moved to " + route[0]))
 
     def release(self, items: list[Item], *, after: float = 0.0, error: str | None = None) -> None:
         """Give back claimed messages that were not sent (a pause, a halt, a busy chat or a shutdown);

@@ -10,15 +10,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
+from telegram import Bot
 
 from bot.channels.contract import Item, Result
+from bot.channels.telegram.sender import TelegramSender
 from bot.clock import FixedClock
 from bot.messages import vi_delivery as vd
 from bot.services import broadcasts
 from bot.services.broadcasts import BroadcastService, delivery_report
 from bot.services.events import EventDraft
-from bot.services.org import OrgError
-from bot.services.outbox import PRIORITY, outbox_row
+from bot.services.org import Actor, OrgError
+from bot.services.outbox import PRIORITY, outbox_row, routes_for
 from bot.services.pacing import Pacing
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Member, Outbox, Reminder
@@ -27,6 +29,8 @@ from scheduler import fanout
 from scheduler.dispatcher import Dispatcher, Limits
 from scheduler.fanout import ReminderFanOut
 from scheduler.retention import Retention
+from scheduler.service import Delivery
+from tests.fakes.telegram_api import FakeTelegram
 from tests.test_events import ZONE, World, conference, local, make_world
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
@@ -232,3 +236,63 @@ def test_retention_purges_finished_rows_in_batches_and_the_report_still_adds_up(
         after = delivery_report(s, broadcast_id)
         assert list(s.scalars(select(Outbox.dedup_key))) == ["waiting"]  # what has no outcome yet stays
     assert (after.sent, after.total, after.sent_by_channel) == (before.sent, before.total, before.sent_by_channel)
+
+
+class KeyedSender(Sender):
+    def __init__(self, key: str, answers: list[Result] | None = None) -> None:
+        super().__init__()
+        self.budget_key = key
+        self.answers = answers or []
+
+    async def send(self, item: Item) -> Result:
+        if self.answers:
+            return self.answers.pop(0)
+        return await super().send(item)
+
+
+def test_each_member_is_written_to_through_the_bot_they_joined_with_its_own_budget(w: World) -> None:
+    code = w.org.create_invite(Actor.system(), w.other_cell, "member").code  # type: ignore[arg-type]
+    w.org.redeem(code, "telegram@HD", "777", "Lê Văn Hà")  # wrote to the district's bot
+    with w.db.session() as s:
+        assert s.scalar(select(Account.bot).where(Account.user_ref == "777")) == "HD"
+        assert s.scalar(select(Account.channel).where(Account.user_ref == "777")) == "telegram"
+    default, own = KeyedSender("telegram:a"), KeyedSender("telegram:b", [Result("retry", retry_after=30)])
+    w.delivery = Delivery(
+        w.db, w.clock, w.events, Dispatcher(w.db, w.clock, {"telegram": default, "telegram@HD": own}, limits=FAST)
+    )
+    with w.db.session() as s:
+        routes = routes_for(s, [m.member_id for m in [w.secretary, w.other_secretary]] + [member_of(s, "777")])
+    assert sorted(c for c, _ in routes.values()) == ["telegram", "telegram", "telegram@HD"]
+    w.broadcasts.broadcast(w.other_secretary, "Chi bộ thôn 2 họp.", token="t2")  # "30" by default, "777" by HD
+    w.tick()
+    assert [i.chat_ref for i in default.sent] == ["30"]  # the default token went on
+    assert w.delivery.dispatcher.paused("telegram@HD") and not w.delivery.dispatcher.paused("telegram")
+    w.clock.advance(seconds=31)
+    w.tick()
+    assert [i.chat_ref for i in own.sent] == ["777"]  # through the bot they joined with
+    with w.db.session() as s:
+        report = delivery_report(s, s.scalar(select(Broadcast.id).where(Broadcast.token == "t2")))
+    assert report.sent_by_channel == {"telegram": 2}  # one platform in the author's report
+
+
+def member_of(s: object, user_ref: str) -> int:
+    return int(s.scalar(select(Account.member_id).where(Account.user_ref == user_ref)))  # type: ignore[attr-defined]
+
+
+def test_a_paid_broadcast_token_asks_for_it_and_has_its_own_rate(db: Database) -> None:
+    with FakeTelegram() as tg:
+
+        async def go() -> None:
+            bot = Bot(tg.token, base_url=tg.base_url)
+            async with bot:
+                sender = TelegramSender(bot, paid_broadcast=True)
+                assert sender.per_second == 999
+                assert (
+                    await sender.send(Item(1, "telegram", "20", "x", [], 1, None, "broadcast", None, None, "k"))
+                ).status == "sent"
+                d = Dispatcher(db, FixedClock(T0), {"telegram": sender})
+                grants = [d.budget.reserve(sender.budget_key, str(i), T0).at for i in range(3)]
+                assert grants[2] - grants[0] < 2 / 29  # closer than the free rate allows
+
+        asyncio.run(go())
+        assert [c.params.get("allow_paid_broadcast") for c in tg.delivered()] == ["true"]

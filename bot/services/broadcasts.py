@@ -12,7 +12,7 @@ from bot.channels.contract import OUTSIDE_WINDOW
 from bot.clock import Clock
 from bot.domain.views import DeliveryReport
 from bot.services.org import OrgError, managed_unit
-from bot.services.outbox import outbox_row, outside_window, routes_for
+from bot.services.outbox import account_channel, outbox_row, outside_window, routes_for
 from bot.services.policy import Actor, Denied, ensure_can
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
@@ -176,7 +176,7 @@ def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
     ]:
         by_status[status] += int(n)
         if status == "sent":
-            by_channel[channel] += int(n)
+            by_channel[account_channel(channel)] += int(n)
     for status, n in by_status.items():
         if status in ("dropped", "cancelled"):  # moved to the member's other channel, or withdrawn
             continue

@@ -33,9 +33,21 @@ def priority(kind: str, audience: int = 1) -> int:
     return PRIORITY.get(kind, PRIORITY["small"])
 
 
+def route_channel(channel: str, bot: str | None) -> str:
+    """The outbox channel of an account: the platform, and the bot it came through when it is not the default
+    one ("telegram@HN": the bot of the unit coded HN, CHIBO_TELEGRAM_TOKENS). Each has its own sender and budget."""
+    return f"{channel}@{bot}" if bot else channel
+
+
+def account_channel(channel: str) -> str:
+    """The platform of an outbox channel ("telegram@HN" → "telegram"): the account's own channel."""
+    return channel.split("@", 1)[0]
+
+
 def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -> dict[int, tuple[str, str]]:
     """Each member's chat to write to: the first reachable account in ``CHANNEL_ORDER``; an account on a
-    windowed channel whose window is closed at ``now`` (or that a window already refused) comes last."""
+    windowed channel whose window is closed at ``now`` (or that a window already refused) comes last. Through
+    the bot the member joined by (``route_channel``)."""
     routes: dict[int, tuple[str, str]] = {}
     if not member_ids:
         return routes
@@ -43,9 +55,14 @@ def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -
     best: dict[int, tuple[tuple[bool, int], str, str]] = {}
     for chunk_start in range(0, len(member_ids), 5000):
         chunk = member_ids[chunk_start : chunk_start + 5000]
-        for member_id, channel, user_ref, unreachable_at, window_until in s.execute(
+        for member_id, channel, user_ref, unreachable_at, window_until, bot in s.execute(
             select(
-                Account.member_id, Account.channel, Account.user_ref, Account.unreachable_at, Account.window_until
+                Account.member_id,
+                Account.channel,
+                Account.user_ref,
+                Account.unreachable_at,
+                Account.window_until,
+                Account.bot,
             ).where(
                 Account.member_id.in_(chunk),
                 or_(
@@ -60,7 +77,7 @@ def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -
             )
             key = (closed, rank.get(channel, len(rank)))
             if member_id not in best or key < best[member_id][0]:
-                best[member_id] = (key, channel, user_ref)
+                best[member_id] = (key, route_channel(channel, bot), user_ref)
     for member_id, (_, channel, user_ref) in best.items():
         routes[member_id] = (channel, user_ref)  # a private chat's id is the user's id on these platforms
     return routes

@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.channels import StartupError
 from bot.channels.base import Host
+from bot.channels.contract import Sender
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
@@ -62,13 +63,22 @@ def build_application(
             return
         # Reminders and notices go through their own Bot, without PTB's rate limiter: the dispatcher paces
         # the sends itself and must see every 429 to put the message back.
-        sender_bot = TolerantBot(
-            token.get_secret_value(), base_url=url, base_file_url=file_base_url(url), request=AiohttpRequest()
-        )
-        await sender_bot.initialize()
-        application.bot_data[SENDER_BOT] = sender_bot
+        paid = set(app.settings.telegram_paid_broadcast)
+        bots: dict[str, TolerantBot] = {}
+        # The default bot, and one per committee with a token of its own (CHIBO_TELEGRAM_TOKENS): each its own
+        # sender and budget; a member is written to through the bot they joined by (bot/services/outbox.py).
+        for name, secret in [("", token), *app.settings.telegram_tokens.items()]:
+            bots[name] = TolerantBot(
+                secret.get_secret_value(), base_url=url, base_file_url=file_base_url(url), request=AiohttpRequest()
+            )
+            await bots[name].initialize()
+        application.bot_data[SENDER_BOT] = list(bots.values())
+        senders: dict[str, Sender] = {
+            (f"{CHANNEL}@{name}" if name else CHANNEL): TelegramSender(bot, paid_broadcast=(name or "default") in paid)
+            for name, bot in bots.items()
+        }
         # One dispatcher for every configured channel: the composition root adds the others' senders.
-        delivery = app.delivery(app.outbound_senders({CHANNEL: TelegramSender(sender_bot)}))
+        delivery = app.delivery(app.outbound_senders(senders))
         application.bot_data[DELIVERY] = delivery
 
         async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
@@ -120,8 +130,7 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
     turns = application.bot_data.pop(TURNS, None)
     if turns is not None:
         turns.close()
-    sender_bot = application.bot_data.pop(SENDER_BOT, None)
-    if sender_bot is not None:
+    for sender_bot in application.bot_data.pop(SENDER_BOT, []):
         await sender_bot.shutdown()
 
 
