@@ -2,7 +2,7 @@
 old behaviour in the same run.
 
     export CHIBO_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
-    .venv/bin/python bench/bench_scale.py [--sizes 1000 10000 100000] [--send 1000]
+    .venv/bin/python bench/bench_scale.py [queueing|sending] [--sizes 1000 10000 100000] [--send 2000]
 
 queueing — members in cells of 50 under 20 district committees under one province. For each size, in a fresh
 process each (peak memory is the process's own, ``ru_maxrss``, imports included): the fan-out of one
@@ -10,16 +10,15 @@ province-wide reminder moment and the queueing of one ``/thongbao`` to everyone,
 (now) and in one transaction for the whole audience (before: ``chunk`` = the audience). Seconds, peak MB.
 
 retention — the rows the last of those runs left (one ``/thongbao`` to everyone), marked delivered 31 days
-ago, purged by the scheduler's
-retention in batches of 2,000: outbox rows and table size (after VACUUM FULL, to show what the rows held)
-before and after, and the seconds the purge took.
+ago, purged by the scheduler's retention in batches of 2,000: outbox rows and table size (after VACUUM FULL,
+to show what the rows held) before and after, and the seconds the purge took.
 
 sending (``--send`` members, really sent, paced by the shared PostgreSQL budget at 29/s, into a recording
 sender; with 3 tokens, each token its own budget and 3 × ``--send`` members) — the combined rate; a reminder
-moment due 90 s ahead with
-early start on and off: each member's lateness against the moment (p50/p95/max); a change notice queued 10 s
-into a batch: its wait, with priorities and without (the old ``due_at, id`` order). The figures for 10,000 and
-100,000 members are extrapolated from the measured rate: member i of N is sent at start + i / rate.
+moment due 90 s ahead with early start on and off: each member's lateness against the moment (p50/p95/max); a
+change notice queued 10 s into a batch: its wait, with priorities and without (the old ``due_at, id`` order).
+The figures for 10,000 and 100,000 members are extrapolated from the measured rate: member i of N is sent at
+start + i / rate.
 """
 
 from __future__ import annotations
