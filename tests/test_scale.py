@@ -7,14 +7,18 @@ import asyncio
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, update
 from telegram import Bot
 
+from bot.bootstrap import build_app
 from bot.channels.contract import Item, Result
 from bot.channels.telegram.sender import TelegramSender
 from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.dialogue.contract import IncomingMessage
 from bot.messages import vi_delivery as vd
 from bot.services import broadcasts
 from bot.services.broadcasts import BroadcastService, delivery_report
@@ -32,6 +36,7 @@ from scheduler.retention import Retention
 from scheduler.service import Delivery
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_events import ZONE, World, conference, local, make_world
+from tests.test_events_dialogue import DATA
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 FAST = Limits(per_second=100000, chat_per_second=100000.0)
@@ -296,3 +301,27 @@ def test_a_paid_broadcast_token_asks_for_it_and_has_its_own_rate(db: Database) -
 
         asyncio.run(go())
         assert [c.params.get("allow_paid_broadcast") for c in tg.delivered()] == ["true"]
+
+
+def test_the_secretary_is_told_how_long_delivery_takes(tmp_path: Path) -> None:
+    settings = load_settings(
+        _env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.db'}", content_dir=DATA, delivery_rate=0.01
+    )  # two members at one message every 100 s: about 3 minutes
+    app = build_app(settings, clock=FixedClock(T0))
+    system = Actor.system()
+    cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", app.org.add_unit(system, "Đảng bộ xã", "committee").id)
+    for role, user, name in (("secretary", "s", "Phạm Thị Hoa"), ("member", "m", "Nguyễn Văn An")):
+        app.org.redeem(app.org.create_invite(system, cell.id, role).code, "telegram", user, name)  # type: ignore[arg-type]
+    core = app.core("chibo_bot")
+
+    def say(text: str = "", button: str | None = None) -> str:
+        (reply,) = core.handle(IncomingMessage("telegram", "s", "s", text=text, button=button)).replies
+        return reply.text
+
+    took = "Gửi đến 2 đồng chí mất khoảng 3 phút."
+    confirm = say("/taosukien Hội nghị quán triệt | 08h00 13/4/2026 | Hội trường xã")
+    assert took + " Mỗi lần nhắc, tôi bắt đầu gửi sớm chừng ấy" in confirm
+    assert "không bắt đầu trong khoảng 22:00–06:00" in confirm
+    preview = core.handle(IncomingMessage("telegram", "s", "s", text="/thongbao Họp lúc 19h30.")).replies[0]
+    assert took in preview.text
+    assert say(button=preview.buttons[0].data).endswith(took)
