@@ -122,6 +122,7 @@ class Dispatcher:
         self._texts = texts
         self._held: dict[int, Item] = {}  # claimed by this instance and not yet recorded or given back
         self._queued = False  # this instance queued messages of its own during a run (the admins' notice)
+        self.cut_short = False  # the last run stopped at its time limit with messages still due
         self._lock = asyncio.Lock()
 
     def budget_key(self, channel: str) -> str:
@@ -412,6 +413,7 @@ class Dispatcher:
         if self._lock.locked():
             return 0
         async with self._lock:
+            self.cut_short = False
             return await self._run(max_batches, None if seconds is None else time.monotonic() + seconds)
 
     async def _run(self, max_batches: int | None, until: float | None = None) -> int:
@@ -423,12 +425,14 @@ class Dispatcher:
         batches = 0
         exhausted = False
         sent = 0
+        taken = 0  # a run with a time limit still sends one message: every tick makes progress
 
         async def take() -> tuple[Item, Grant, int | None] | None:
-            nonlocal batches, exhausted
+            nonlocal batches, exhausted, taken
             async with claiming:
                 while True:
-                    if until is not None and time.monotonic() >= until:  # the tick's time is up
+                    if until is not None and taken and time.monotonic() >= until:  # the tick's time is up
+                        self.cut_short = True
                         if buffer:
                             await asyncio.to_thread(self.release, list(buffer))
                             buffer.clear()
@@ -440,6 +444,7 @@ class Dispatcher:
                             buffer.remove(i)
                     if buffer:
                         item = buffer.popleft()
+                        taken += 1
                         # The slot is taken here, in claim order: messages go out in the order they were queued.
                         return (item, *await self._reserve(item, turns))
                     if exhausted and self._queued:  # a notice to the admins was queued meanwhile

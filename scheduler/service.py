@@ -51,13 +51,23 @@ class Delivery:
         self._purged_at = 0.0
 
     async def tick(self) -> int:
-        """Everything that is due now; returns the number of messages sent."""
+        """Everything that is due now; returns the number of messages sent.
+
+        With ``tick_seconds``, sending and fan-out take turns until the queue is empty: sending stops after
+        that long, due reminders are fanned out (a chunk at a time, for as long), and sending goes on — no gap
+        between turns but the fan-out itself, so the token's rate is kept."""
         await asyncio.to_thread(self.events.reminders.plan_periodic)
-        await asyncio.to_thread(self.broadcasts.resume_queuing)
-        await asyncio.to_thread(self.fanout.run, seconds=self.tick_seconds)
-        sent = await self.dispatcher.run_once(seconds=self.tick_seconds)
-        if await asyncio.to_thread(self.report_broadcasts):
+        sent = 0
+        while True:
+            await asyncio.to_thread(self.broadcasts.resume_queuing)
+            await asyncio.to_thread(self.fanout.run, seconds=self.tick_seconds)
             sent += await self.dispatcher.run_once(seconds=self.tick_seconds)
+            more = self.dispatcher.cut_short
+            if await asyncio.to_thread(self.report_broadcasts):  # a small notice's report need not wait either
+                sent += await self.dispatcher.run_once(seconds=self.tick_seconds)
+                more = more or self.dispatcher.cut_short
+            if not more:
+                break
         if time.monotonic() - self._purged_at >= PURGE_EVERY:  # a few small batches a minute at most
             self._purged_at = time.monotonic()
             await asyncio.to_thread(self.retention.run)

@@ -76,10 +76,12 @@ def test_a_bounded_tick_leaves_the_rest_queued_not_claimed(db: Database) -> None
     bulk(db, 20)
     sender = Sender()
     d = Dispatcher(db, clock, {"telegram": sender}, limits=FAST)
-    assert asyncio.run(d.run_once(seconds=0)) == 0  # the tick's time is already up: nothing taken
-    with db.session() as s:
-        assert Counter(s.scalars(select(Outbox.status))) == {"pending": 20}
-    assert asyncio.run(d.run_once(seconds=60)) == 20
+    assert asyncio.run(d.run_once(seconds=0)) == 1  # the time is up at once: one message, for progress
+    assert d.cut_short
+    with db.session() as s:  # what was claimed meanwhile went back to the queue, not to a lease
+        assert Counter(s.scalars(select(Outbox.status))) == {"pending": 19, "sent": 1}
+    assert asyncio.run(d.run_once(seconds=60)) == 19
+    assert not d.cut_short
 
 
 @pytest.fixture
@@ -325,3 +327,29 @@ def test_the_secretary_is_told_how_long_delivery_takes(tmp_path: Path) -> None:
     preview = core.handle(IncomingMessage("telegram", "s", "s", text="/thongbao Họp lúc 19h30.")).replies[0]
     assert took in preview.text
     assert say(button=preview.buttons[0].data).endswith(took)
+
+
+def test_a_tick_fans_out_a_reminder_that_falls_due_while_a_batch_is_sending(w: World) -> None:
+    bulk(w.db, 60)
+    event_id = conference(w)
+    due = local(2026, 4, 12, 19)
+    w.clock._at = due - timedelta(minutes=1)
+
+    class Slow(Sender):
+        async def send(self, item: Item) -> Result:
+            await asyncio.sleep(0.02)
+            if len(self.sent) == 5:  # the cell's reminder falls due while the batch is sending
+                w.clock._at = due
+            return await super().send(item)
+
+    sender = Slow()
+    w.delivery = Delivery(
+        w.db, w.clock, w.events, Dispatcher(w.db, w.clock, {"telegram": sender}, limits=FAST), tick_seconds=0.05
+    )
+    w.tick()  # one tick: sending and fan-out take turns until the queue is empty
+    kinds = [i.kind for i in sender.sent]
+    assert kinds.count("reminder") == 4 and len(kinds) == 64
+    assert kinds[-1] == "broadcast"  # the reminders did not wait for the end of the batch
+    with w.db.session() as s:
+        status = select(Reminder.status).where(Reminder.event_id == event_id, Reminder.due_at == due)
+        assert s.scalar(status) == "fanned"
