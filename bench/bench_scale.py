@@ -2,12 +2,15 @@
 old behaviour in the same run.
 
     export CHIBO_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
-    .venv/bin/python bench/bench_scale.py [queueing|sending] [--sizes 1000 10000 100000] [--send 2000]
+    git worktree add --detach /tmp/chibo-before 9bddbd1   # the code before, for the side-by-side figures
+    .venv/bin/python bench/bench_scale.py [queueing|sending] [--sizes 1000 10000 100000] [--send 2000] \\
+        [--before /tmp/chibo-before]
 
 queueing — members in cells of 50 under 20 district committees under one province. For each size, in a fresh
 process each (peak memory is the process's own, ``ru_maxrss``, imports included): the fan-out of one
 province-wide reminder moment and the queueing of one ``/thongbao`` to everyone, in chunks of 2,000 members
-(now) and in one transaction for the whole audience (before: ``chunk`` = the audience). Seconds, peak MB.
+(now) and by the code before this change (``--before``: a checkout of it, the whole audience in one
+transaction), on the same database. Seconds, peak MB.
 
 retention — the rows the last of those runs left (one ``/thongbao`` to everyone), marked delivered 31 days
 ago, purged by the scheduler's retention in batches of 2,000: outbox rows and table size (after VACUUM FULL,
@@ -118,14 +121,18 @@ def peak_mb() -> float:
 
 
 def one(url: str, what: str, chunk: int) -> dict[str, Any]:
-    """``fanout`` or ``broadcast`` over the whole province with ``chunk`` members per transaction."""
+    """``fanout`` or ``broadcast`` over the whole province with ``chunk`` members per transaction; ``chunk`` 0:
+    the code before this change (``--root``: a checkout of it), the whole audience in one transaction."""
+    from bot.bootstrap import build_app
+    from bot.config import load_settings
     from bot.services.broadcasts import BroadcastService
     from bot.services.events import EventDraft
     from bot.storage.models import Outbox, Reminder
     from bot.text.when import When
     from scheduler.fanout import ReminderFanOut
 
-    app = app_for(url, delivery_early_start=False)
+    settings = load_settings(_env_file=None, database_url=url, telegram_token=TOKENS[0])
+    app = build_app(settings, migrate=False)  # the schema is the new one; the code before does not know it
     actor = admin_actor(app)
     with app.db.session() as s:
         s.execute(delete(Outbox))
@@ -136,21 +143,22 @@ def one(url: str, what: str, chunk: int) -> dict[str, Any]:
         with app.db.session() as s:
             first = s.scalar(select(func.min(Reminder.id)).where(Reminder.event_id == event))
             s.execute(update(Reminder).where(Reminder.id == first).values(due_at=datetime.now(UTC)))
+        parts = (app.db, app.clock, app.events)
+        fanout = ReminderFanOut(*parts, chunk=chunk) if chunk else ReminderFanOut(*parts)
         t0 = time.perf_counter()
-        queued = ReminderFanOut(app.db, app.clock, app.events, chunk=chunk).run()
+        queued = fanout.run()
     else:
+        service = BroadcastService(app.db, app.clock, app.events.texts, chunk=chunk) if chunk else app.broadcasts
         t0 = time.perf_counter()
-        _, queued = BroadcastService(app.db, app.clock, app.events.texts, chunk=chunk).broadcast(
-            actor, "Thông báo toàn Đảng bộ tỉnh", token=uuid.uuid4().hex[:12]
-        )
+        _, queued = service.broadcast(actor, "Thông báo toàn Đảng bộ tỉnh", token=uuid.uuid4().hex[:12])
     seconds = time.perf_counter() - t0
     app.db.engine.dispose()
     return {"what": what, "chunk": chunk, "queued": queued, "seconds": seconds, "peak_mb": peak_mb(), "base_mb": base}
 
 
-def measure(url: str, what: str, chunk: int) -> dict[str, Any]:
+def measure(url: str, what: str, chunk: int, root: str = "") -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "one", "--url", url, "--what", what, "--chunk", str(chunk)],
+        [sys.executable, __file__, "one", "--url", url, "--what", what, "--chunk", str(chunk), "--root", root],
         capture_output=True,
         text=True,
         check=True,
@@ -199,7 +207,7 @@ def retention(app: Any) -> dict[str, Any]:
     }
 
 
-def queueing(db_url: str, sizes: list[int]) -> list[dict[str, Any]]:
+def queueing(db_url: str, sizes: list[int], before: str) -> list[dict[str, Any]]:
     results = []
     for n in sizes:
         schema = Schema(db_url)
@@ -209,10 +217,7 @@ def queueing(db_url: str, sizes: list[int]) -> list[dict[str, Any]]:
             populate(app, n)
             row: dict[str, Any] = {"members": n, "populate_s": time.perf_counter() - t0}
             for what in ("fanout", "broadcast"):
-                row[what] = {
-                    "chunked": measure(schema.url, what, 2000),
-                    "one_transaction": measure(schema.url, what, n + 10),
-                }
+                row[what] = {"chunked": measure(schema.url, what, 2000), "before": measure(schema.url, what, 0, before)}
             row["retention"] = retention(app)
             app.db.engine.dispose()
         finally:
@@ -373,8 +378,12 @@ def main() -> None:
     parser.add_argument("--url", default="")
     parser.add_argument("--what", default="fanout")
     parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--root", default="")
+    parser.add_argument("--before", default="")
     args = parser.parse_args()
     if args.mode == "one":
+        if args.root:
+            sys.path.insert(0, args.root)
         print(json.dumps(one(args.url, args.what, args.chunk)))
         return
     db_url = os.environ.get("CHIBO_BENCH_DATABASE_URL") or os.environ.get("CHIBO_TEST_DATABASE_URL")
@@ -382,14 +391,16 @@ def main() -> None:
         sys.exit("CHIBO_TEST_DATABASE_URL (or CHIBO_BENCH_DATABASE_URL): a PostgreSQL database to make schemas in")
     print("load:", os.getloadavg(), flush=True)
     if args.mode in ("all", "queueing"):
-        for row in queueing(db_url, args.sizes):
+        if not args.before:
+            sys.exit("--before: a checkout of the code before this change (git worktree add --detach DIR 9bddbd1)")
+        for row in queueing(db_url, args.sizes, args.before):
             f, b, r = row["fanout"], row["broadcast"], row["retention"]
             print(
                 f"{row['members']:>7} members | fan-out {f['chunked']['seconds']:.1f} s, "
                 f"{f['chunked']['peak_mb']:.0f} MB"
-                f" (one transaction {f['one_transaction']['seconds']:.1f} s, {f['one_transaction']['peak_mb']:.0f} MB)"
-                f" | /thongbao {b['chunked']['seconds']:.1f} s, {b['chunked']['peak_mb']:.0f} MB (one transaction "
-                f"{b['one_transaction']['seconds']:.1f} s, {b['one_transaction']['peak_mb']:.0f} MB) | outbox "
+                f" (before {f['before']['seconds']:.1f} s, {f['before']['peak_mb']:.0f} MB)"
+                f" | /thongbao {b['chunked']['seconds']:.1f} s, {b['chunked']['peak_mb']:.0f} MB (before "
+                f"{b['before']['seconds']:.1f} s, {b['before']['peak_mb']:.0f} MB) | outbox "
                 f"{r['rows_before']} rows {r['outbox_mb_before']:.1f} MB → {r['rows_after']} rows "
                 f"{r['outbox_mb_after']:.2f} MB (+ summary {r['summary_mb']:.2f} MB), purge {r['seconds']:.1f} s",
                 flush=True,
