@@ -37,18 +37,10 @@ from scheduler.service import Delivery
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_events import ZONE, World, conference, local, make_world
 from tests.test_events_dialogue import DATA
+from tests.test_events_dialogue import Recorder as Sender
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 FAST = Limits(per_second=100000, chat_per_second=100000.0)
-
-
-class Sender:
-    def __init__(self) -> None:
-        self.sent: list[Item] = []
-
-    async def send(self, item: Item) -> Result:
-        self.sent.append(item)
-        return Result("sent")
 
 
 def bulk(db: Database, n: int, kind: str = "broadcast", audience: int = 100_000) -> None:
@@ -272,11 +264,11 @@ def test_each_member_is_written_to_through_the_bot_they_joined_with_its_own_budg
     assert sorted(c for c, _ in routes.values()) == ["telegram", "telegram", "telegram@HD"]
     w.broadcasts.broadcast(w.other_secretary, "Chi bộ thôn 2 họp.", token="t2")  # "30" by default, "777" by HD
     w.tick()
-    assert [i.chat_ref for i in default.sent] == ["30"]  # the default token went on
+    assert [i.chat_ref for i in default.items] == ["30"]  # the default token went on
     assert w.delivery.dispatcher.paused("telegram@HD") and not w.delivery.dispatcher.paused("telegram")
     w.clock.advance(seconds=31)
     w.tick()
-    assert [i.chat_ref for i in own.sent] == ["777"]  # through the bot they joined with
+    assert [i.chat_ref for i in own.items] == ["777"]  # through the bot they joined with
     with w.db.session() as s:
         report = delivery_report(s, s.scalar(select(Broadcast.id).where(Broadcast.token == "t2")))
     assert report.sent_by_channel == {"telegram": 2}  # one platform in the author's report
@@ -338,7 +330,7 @@ def test_a_tick_fans_out_a_reminder_that_falls_due_while_a_batch_is_sending(w: W
     class Slow(Sender):
         async def send(self, item: Item) -> Result:
             await asyncio.sleep(0.02)
-            if len(self.sent) == 5:  # the cell's reminder falls due while the batch is sending
+            if len(self.items) == 5:  # the cell's reminder falls due while the batch is sending
                 w.clock._at = due
             return await super().send(item)
 
@@ -347,7 +339,7 @@ def test_a_tick_fans_out_a_reminder_that_falls_due_while_a_batch_is_sending(w: W
         w.db, w.clock, w.events, Dispatcher(w.db, w.clock, {"telegram": sender}, limits=FAST), tick_seconds=0.05
     )
     w.tick()  # one tick: sending and fan-out take turns until the queue is empty
-    kinds = [i.kind for i in sender.sent]
+    kinds = [i.kind for i in sender.items]
     assert kinds.count("reminder") == 4 and len(kinds) == 64
     assert kinds[-1] == "broadcast"  # the reminders did not wait for the end of the batch
     with w.db.session() as s:
