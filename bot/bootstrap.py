@@ -31,6 +31,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.content import ContentService
 from bot.services.events import EventService
 from bot.services.org import OrgService
+from bot.services.pacing import Pacing
 from bot.services.policy import Actor
 from bot.services.qa import QAService
 from bot.services.quizzes import QuizService
@@ -150,7 +151,14 @@ class App:
         dispatcher_options.setdefault("concurrency", self.settings.delivery_concurrency)
         dispatcher_options.setdefault("texts", self.events.texts)
         dispatcher = Dispatcher(self.db, self.clock, senders, **dispatcher_options)
-        return Delivery(self.db, self.clock, self.events, dispatcher)
+        return Delivery(
+            self.db,
+            self.clock,
+            self.events,
+            dispatcher,
+            tick_seconds=self.settings.delivery_tick_seconds,
+            retention_days=self.settings.outbox_retention_days,
+        )
 
 
 def build_app(
@@ -170,7 +178,17 @@ def build_app(
         clock,
         ConversationStore(db, clock),
         OrgService(db, clock),
-        EventService(db, clock, settings.zone, VietnameseTexts(settings.zone)),
+        EventService(db, clock, settings.zone, VietnameseTexts(settings.zone), pacing_for(settings)),
+    )
+
+
+def pacing_for(settings: Settings) -> Pacing:
+    """How big reminders are paced: the token's rate, the earliest lead, early start on or off."""
+    return Pacing(
+        settings.zone,
+        rate=settings.delivery_rate,
+        earliest_lead=timedelta(minutes=settings.delivery_earliest_lead_minutes),
+        early_start=settings.delivery_early_start,
     )
 
 
@@ -197,6 +215,9 @@ def channels(app: App) -> list[Channel]:
         from bot.channels.telegram.runner import TelegramChannel
 
         found.append(TelegramChannel(app))
+        # A committee's own bot (CHIBO_TELEGRAM_TOKENS): its members join and are written to through it.
+        for index, (code, token) in enumerate(sorted(settings.telegram_tokens.items())):
+            found.append(TelegramChannel(app, token=token, code=code, index=index))
     if settings.zalo_token is not None:
         from bot.channels.zalo.runner import ZaloChannel
 

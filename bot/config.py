@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=BUNDLED_CONTENT, description="folder with qa/ and glossary/")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="time zone for dates shown and read")
     telegram_token: SecretStr | None = None
+    # More bots, one per district or province committee: a JSON object of unit codes and tokens,
+    # {"HN": "123:abc", "HP": "456:def"}. Each has its own sender and rate budget; a member who joined through
+    # one is written to through it. CHIBO_TELEGRAM_TOKEN stays the default bot.
+    telegram_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    # Tokens (their unit codes, or "default") that send with Telegram's paid broadcasts, up to 1,000 a second,
+    # paid by the bot's owner: a JSON list, ["HN"].
+    telegram_paid_broadcast: list[str] = Field(default_factory=list)
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None  # for invite links printed by the command line
     telegram_webhook_url: str | None = None
@@ -56,6 +63,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Messages sent at once by the outbox: a crash can send these again (README, "Gửi tin"); 4 keep 30/s.
     delivery_concurrency: int = Field(default=4, ge=1, le=32)
+    # One delivery tick sends for at most this long, then fans out due reminders again (nothing waits behind a
+    # province-wide batch for more than this).
+    delivery_tick_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Messages a second one bot token sends (Telegram: about 30): how early a big reminder starts, and how long
+    # the secretary is told delivery takes.
+    delivery_rate: float = Field(default=29.0, gt=0, le=1000)
+    # A big reminder starts early enough to be done by its moment, but never more than this ahead of it.
+    delivery_earliest_lead_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    delivery_early_start: bool = True
+    # Delivered (or otherwise finished) outbox rows are deleted after this many days, their counts kept for the
+    # delivery reports; 0 keeps them for ever. Not shorter than the longest reminder lead (30 days).
+    outbox_retention_days: int = Field(default=30, ge=0)
 
     @field_validator("database_url")
     @classmethod

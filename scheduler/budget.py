@@ -73,6 +73,8 @@ def is_group(chat_ref: str) -> bool:
 
 
 class Budget(Protocol):
+    def set_rate(self, key: str, per_second: int) -> None: ...
+
     def reserve(self, key: str, chat_ref: str, now: datetime) -> Grant: ...
 
     def paused_until(self, key: str, now: datetime) -> datetime | None: ...
@@ -104,6 +106,10 @@ class LocalBudget:
         self._chats: dict[tuple[str, str], float] = {}
         self._paused: dict[str, datetime] = {}
         self._halted: dict[str, tuple[datetime, str]] = {}
+        self._spacing: dict[str, float] = {}  # a token with a rate of its own (paid broadcasts)
+
+    def set_rate(self, key: str, per_second: int) -> None:
+        self._spacing[key] = self.limits.window / per_second
 
     def reserve(self, key: str, chat_ref: str, now: datetime) -> Grant:
         with self._lock:
@@ -116,7 +122,7 @@ class LocalBudget:
             if tat - tolerance > mono:
                 return Grant(chat_wait=tat - tolerance - mono)
             slot = max(mono, self._next.get(key, 0.0))
-            self._next[key] = slot + self.limits.spacing
+            self._next[key] = slot + self._spacing.get(key, self.limits.spacing)
             self._chats[(key, chat_ref)] = max(tat, slot) + spacing
             if len(self._chats) > 50_000:  # forget chats whose limit no longer matters
                 self._chats = {k: v for k, v in self._chats.items() if v > mono}
@@ -166,9 +172,13 @@ class SharedBudget:
         self._db = db
         self.limits = limits
         self._known: set[str] = set()
+        self._spacing: dict[str, float] = {}  # a token with a rate of its own (paid broadcasts)
         # The database clock minus ours, from the quickest of the recent round trips (as NTP does): a slot in
         # the database's seconds becomes a moment on this machine's clock.
         self._samples: collections.deque[tuple[float, float]] = collections.deque(maxlen=64)
+
+    def set_rate(self, key: str, per_second: int) -> None:
+        self._spacing[key] = self.limits.window / per_second
 
     def _offset(self, before: float, after: float, db_now: float) -> float:
         self._samples.append((after - before, db_now - (before + after) / 2))
@@ -206,7 +216,7 @@ class SharedBudget:
                     " WHERE key = :k AND (paused_until IS NULL OR paused_until <= :now)"
                     " RETURNING next_at - :spacing, halted_at IS NOT NULL"
                 ),
-                {"k": key, "now_s": db_now, "spacing": self.limits.spacing, "now": now},
+                {"k": key, "now_s": db_now, "spacing": self._spacing.get(key, self.limits.spacing), "now": now},
             ).first()
             if row is None:
                 until = self.paused_until(key, now, conn)

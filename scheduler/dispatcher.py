@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.contract import Item, Result, Sender
 from bot.clock import Clock
-from bot.services.outbox import outbox_row
+from bot.services.outbox import account_channel, outbox_row, route_channel
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
 from bot.storage.models import Account, Broadcast, Member, Outbox
@@ -115,10 +115,14 @@ class Dispatcher:
             shared = db.engine.dialect.name == "postgresql"
             budget = SharedBudget(db, self.limits) if shared else local_budget(str(db.engine.url), self.limits)
         self.budget = budget
+        for channel, sender in self.senders.items():  # a token with a rate of its own (paid broadcasts)
+            if (per_second := getattr(sender, "per_second", None)) is not None:
+                budget.set_rate(self.budget_key(channel), per_second)
         # The admins' notice when a platform refuses the bot (without texts, the refusal is only logged).
         self._texts = texts
         self._held: dict[int, Item] = {}  # claimed by this instance and not yet recorded or given back
         self._queued = False  # this instance queued messages of its own during a run (the admins' notice)
+        self.cut_short = False  # the last run stopped at its time limit with messages still due
         self._lock = asyncio.Lock()
 
     def budget_key(self, channel: str) -> str:
@@ -147,7 +151,7 @@ class Dispatcher:
             query = (
                 select(Outbox)
                 .where(Outbox.status == "pending", Outbox.due_at <= now)
-                .order_by(Outbox.due_at, Outbox.id)
+                .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
                 .limit(limit)
             )
             if skip_channels:  # paused by a 429, or halted
@@ -269,25 +273,26 @@ class Dispatcher:
     def _unreachable(self, s: Session, item: Item, now: datetime) -> None:
         s.execute(
             update(Account)
-            .where(Account.channel == item.channel, Account.user_ref == item.chat_ref)
+            .where(Account.channel == account_channel(item.channel), Account.user_ref == item.chat_ref)
             .values(unreachable_at=now)
         )
         if item.member_id is None or item.dedup_key.endswith(":fb"):
             return
         other = s.execute(
-            select(Account.channel, Account.user_ref).where(
+            select(Account.channel, Account.user_ref, Account.bot).where(
                 Account.member_id == item.member_id,
-                Account.channel != item.channel,
+                Account.channel != account_channel(item.channel),
                 Account.unreachable_at.is_(None),
             )
         ).first()
         if other is None:
             return
-        log.info("message %s: member unreachable on %s, falling back to %s", item.id, item.channel, other[0])
+        route = (route_channel(other[0], other[2]), other[1])
+        log.info("message %s: member unreachable on %s, falling back to %s", item.id, item.channel, route[0])
         row = outbox_row(
             item.dedup_key + ":fb",
             item.member_id,
-            (other[0], other[1]),
+            route,
             item.kind,
             item.text,
             now,
@@ -297,7 +302,7 @@ class Dispatcher:
         )
         s.execute(insert(Outbox), [row])
         # The original row keeps its "unreachable" for the channel; the broadcast report counts the member once.
-        s.execute(update(Outbox).where(Outbox.id == item.id).values(status="dropped", error="moved to " + other[0]))
+        s.execute(update(Outbox).where(Outbox.id == item.id).values(status="dropped", error="moved to " + route[0]))
 
     def release(self, items: list[Item], *, after: float = 0.0, error: str | None = None) -> None:
         """Give back claimed messages that were not sent (a pause, a halt, a busy chat or a shutdown);
@@ -367,7 +372,8 @@ class Dispatcher:
         """Broadcasts whose every message has an outcome and whose author has not been told yet."""
         done = []
         with self._db.session() as s:
-            for record in s.scalars(select(Broadcast).where(Broadcast.reported_at.is_(None))):
+            unreported = select(Broadcast).where(Broadcast.reported_at.is_(None), Broadcast.status != "queuing")
+            for record in s.scalars(unreported):
                 open_rows = s.scalar(
                     select(func.count())
                     .select_from(Outbox)
@@ -397,17 +403,20 @@ class Dispatcher:
         now = self._clock.now()
         return tuple(c for c in self.senders if self.budget.paused_until(self.budget_key(c), now) is not None)
 
-    async def run_once(self, *, max_batches: int | None = None) -> int:
-        """Send everything due now (unless a rate limit pause is on). Returns the number of messages sent.
+    async def run_once(self, *, max_batches: int | None = None, seconds: float | None = None) -> int:
+        """Send everything due now (unless a rate limit pause is on), in priority order. Returns the number of
+        messages sent. ``seconds``: no new message is taken after that long (a bounded tick: the rest waits for
+        the next tick, so that fan-out and everything else in the tick keeps its turn).
 
         Only one run at a time per dispatcher; a tick that finds one running returns at once.
         """
         if self._lock.locked():
             return 0
         async with self._lock:
-            return await self._run(max_batches)
+            self.cut_short = False
+            return await self._run(max_batches, None if seconds is None else time.monotonic() + seconds)
 
-    async def _run(self, max_batches: int | None) -> int:
+    async def _run(self, max_batches: int | None, until: float | None = None) -> int:
         """``concurrency`` workers, each taking one claimed message at a time: a slot from the budget, the send,
         the result recorded at once. Claims come in batches and are renewed by a heartbeat meanwhile."""
         buffer: collections.deque[Item] = collections.deque()
@@ -416,11 +425,18 @@ class Dispatcher:
         batches = 0
         exhausted = False
         sent = 0
+        taken = 0  # a run with a time limit still sends one message: every tick makes progress
 
         async def take() -> tuple[Item, Grant, int | None] | None:
-            nonlocal batches, exhausted
+            nonlocal batches, exhausted, taken
             async with claiming:
                 while True:
+                    if until is not None and taken and time.monotonic() >= until:  # the tick's time is up
+                        self.cut_short = True
+                        if buffer:
+                            await asyncio.to_thread(self.release, list(buffer))
+                            buffer.clear()
+                        return None
                     held = [i for i in buffer if i.channel in blocked]
                     if held:
                         await asyncio.to_thread(self.release, held)
@@ -428,6 +444,7 @@ class Dispatcher:
                             buffer.remove(i)
                     if buffer:
                         item = buffer.popleft()
+                        taken += 1
                         # The slot is taken here, in claim order: messages go out in the order they were queued.
                         return (item, *await self._reserve(item, turns))
                     if exhausted and self._queued:  # a notice to the admins was queued meanwhile

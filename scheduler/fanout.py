@@ -1,23 +1,27 @@
-"""Due reminder moments become outbox messages, one per member, in one transaction.
+"""Due reminder moments become outbox messages, one per member, a chunk of members per transaction.
 
 A reminder row is claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two bot instances never fan out the
-same moment), its messages inserted and the row marked ``fanned`` together: a crash leaves either all of them
-or none. A moment that fell due while the bot was down is sent late, marked as late, if its event has not
-started; otherwise it is dropped and logged.
+same moment); a chunk of its audience (``CHUNK`` members, in member id order) is inserted and the row's
+``cursor`` moved to the chunk's last member in the same transaction. The row stays ``fanning`` until the last
+chunk is in, then ``fanned``. A crash leaves whole chunks: the next run resumes after the cursor, so no member
+is skipped or written to twice, and memory stays that of one chunk whatever the audience. A moment that fell
+due while the bot was down is sent late, marked as late, if its event has not started; otherwise it is dropped
+and logged. A big audience starts early (``Reminder.start_at``, bot/services/pacing.py).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.dialogue import buttons as bt
 from bot.services.events import EventService
-from bot.services.outbox import outbox_row, routes_for
+from bot.services.outbox import SMALL_AUDIENCE, outbox_row, routes_for
 from bot.services.reminders import occurrence_key
 from bot.services.report_drafts import draft_button
 from bot.storage.db import Database
@@ -26,6 +30,7 @@ from bot.storage.models import Event, EventResponse, Outbox, QuizAttempt, Remind
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=10)  # a reminder sent later than this after its moment says it is late
+CHUNK = 2000  # members queued per transaction
 
 
 def locking(s: Session) -> bool:
@@ -34,52 +39,62 @@ def locking(s: Session) -> bool:
 
 
 class ReminderFanOut:
-    def __init__(self, db: Database, clock: Clock, events: EventService, *, batch: int = 20) -> None:
+    def __init__(self, db: Database, clock: Clock, events: EventService, *, chunk: int = CHUNK) -> None:
         self._db = db
         self._clock = clock
         self._events = events
-        self._batch = batch
+        self._chunk = chunk
 
-    def run(self) -> int:
-        """Fan out every due reminder; returns the number of messages queued."""
-        queued = 0
-        while True:
-            made, more = self._one_batch()
+    def run(self, *, seconds: float | None = None, max_chunks: int | None = None) -> int:
+        """Fan out every due reminder, a chunk at a time; returns the number of messages queued. ``seconds``:
+        no new chunk is started after that long; ``max_chunks``: at most that many (the rest, in the next tick).
+        """
+        until = None if seconds is None else time.monotonic() + seconds
+        queued = chunks = 0
+        while max_chunks is None or chunks < max_chunks:
+            made, found = self._one_chunk()
             queued += made
-            if not more:
-                return queued
+            chunks += 1
+            if not found or (until is not None and time.monotonic() >= until):
+                break
+        return queued
 
-    def _one_batch(self) -> tuple[int, bool]:
+    def _one_chunk(self) -> tuple[int, bool]:
+        """The next chunk of one due reminder, in its own transaction: (messages queued, a reminder was due).
+        Moments not begun go before the rest of a big one, so a cell's reminder never waits for a province's."""
         now = self._clock.now()
-        queued = 0
         with self._db.session() as s:
             query = (
                 select(Reminder)
-                .where(Reminder.status == "pending", Reminder.due_at <= now)
-                .order_by(Reminder.due_at, Reminder.id)
-                .limit(self._batch)
+                .where(
+                    Reminder.status.in_(("pending", "fanning")),
+                    or_(Reminder.due_at <= now, Reminder.start_at <= now),
+                )
+                .order_by(case((Reminder.status == "pending", 0), else_=1), Reminder.due_at, Reminder.id)
+                .limit(1)
             )
             if locking(s):
                 query = query.with_for_update(skip_locked=True)
-            reminders = list(s.scalars(query))
-            for reminder in reminders:
-                queued += self._fan_out(s, reminder, now)
-        return queued, len(reminders) == self._batch
+            reminder = s.scalars(query).first()
+            if reminder is None:
+                return 0, False
+            return self._fan_out(s, reminder, now), True
 
     def _fan_out(self, s: Session, reminder: Reminder, now: datetime) -> int:
+        """The next chunk of the reminder's audience."""
         event = s.get(Event, reminder.event_id)
-        reminder.done_at = now
         if event is None or event.status != "active" or event.version != reminder.version:
-            reminder.status = "cancelled"
+            reminder.status, reminder.done_at = "cancelled", now
             return 0
         if reminder.occurrence_at <= now:
-            reminder.status = "dropped"
+            reminder.status, reminder.done_at = "dropped", now
             log.warning(
                 "reminder %s of event %s dropped: it fell due at %s while the bot was down and the event has started",
                 reminder.id, event.id, reminder.due_at.isoformat(),
             )  # fmt: skip
             return 0
-        late = now - reminder.due_at > LATE_AFTER
+        first = reminder.status == "pending"
+        late = now - reminder.due_at > LATE_AFTER if first else reminder.late  # as its first chunk said
         unit = s.get(Unit, event.unit_id)
         assert unit is not None
         view = self._events._view(event, unit, reminder.occurrence_at - timedelta(seconds=1))
@@ -99,9 +114,12 @@ class ReminderFanOut:
             buttons, skip_answer = [[texts.answer_button("quiz"), bt.QUIZ_START.pack(event.quiz_id)]], ""
         else:
             buttons, skip_answer = [], ""
+        chunk = self._events.audience_in(s, event, after=reminder.cursor, limit=self._chunk)
+        ids = [m.id for m in chunk]
         answered = set(
             s.scalars(
                 select(EventResponse.member_id).where(
+                    EventResponse.member_id.in_(ids),
                     EventResponse.event_id == event.id,
                     EventResponse.occurrence_at == reminder.occurrence_at,
                     EventResponse.answer == skip_answer,
@@ -112,7 +130,9 @@ class ReminderFanOut:
             answered |= set(
                 s.scalars(
                     select(QuizAttempt.member_id).where(
-                        QuizAttempt.quiz_id == event.quiz_id, QuizAttempt.status != "active"
+                        QuizAttempt.member_id.in_(ids),
+                        QuizAttempt.quiz_id == event.quiz_id,
+                        QuizAttempt.status != "active",
                     )
                 )
             )
@@ -122,6 +142,7 @@ class ReminderFanOut:
             attending = set(
                 s.scalars(
                     select(EventResponse.member_id).where(
+                        EventResponse.member_id.in_(ids),
                         EventResponse.event_id == event.id,
                         EventResponse.occurrence_at == reminder.occurrence_at,
                         EventResponse.answer == "attend",
@@ -129,7 +150,7 @@ class ReminderFanOut:
                 )
             )
         told_text = texts.reminder(view, late=late, attending=True)
-        audience = [m for m in self._events.audience_in(s, event) if m.id not in answered]
+        audience = [m for m in chunk if m.id not in answered]
         per_member: dict[int, list[list[str]]] = {}
         if event.kind == "conference":  # the secretary takes the roll at the meeting from the reminder
             roll_call = [texts.answer_button("roll_call"), bt.ROLL_OPEN.pack(event.id, 0)]
@@ -140,6 +161,8 @@ class ReminderFanOut:
             text += "\n" + texts.draft_attached()
         members = [m.id for m in audience]
         routes = routes_for(s, members, now)
+        # A cell's reminder goes with a cell's priority; a district's or a province's, after the small ones.
+        size = len(ids) if first and len(ids) < self._chunk else SMALL_AUDIENCE + 1
         rows = [
             outbox_row(
                 f"r{reminder.id}m{m}",
@@ -150,13 +173,19 @@ class ReminderFanOut:
                 now,
                 buttons=[] if m in attending else per_member.get(m, buttons),
                 event_id=event.id,
+                audience=size,
             )
             for m in members
         ]
         if rows:
             s.execute(insert(Outbox), rows)
-        reminder.status = "fanned"
         reminder.late = late
-        if late:
+        if len(ids) == self._chunk:  # more may follow: the next chunk starts after this one's last member
+            reminder.status, reminder.cursor = "fanning", ids[-1]
+            return len(rows)
+        reminder.status, reminder.done_at = "fanned", now
+        if ids:
+            reminder.cursor = ids[-1]
+        if late:  # said once, when the last chunk is in
             log.info("reminder %s of event %s sent late (due %s)", reminder.id, event.id, reminder.due_at.isoformat())
         return len(rows)

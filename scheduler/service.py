@@ -5,39 +5,71 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import insert, select
 
 from bot.clock import Clock
-from bot.services.broadcasts import delivery_report
+from bot.services.broadcasts import BroadcastService, delivery_report
 from bot.services.events import EventService
 from bot.services.outbox import outbox_row, routes_for
 from bot.storage.db import Database
 from bot.storage.models import Broadcast, Outbox
 from scheduler.dispatcher import Dispatcher
 from scheduler.fanout import ReminderFanOut
+from scheduler.retention import Retention
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+PURGE_EVERY = 60.0  # seconds between two retention runs
 
 
 class Delivery:
-    def __init__(self, db: Database, clock: Clock, events: EventService, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        events: EventService,
+        dispatcher: Dispatcher,
+        *,
+        tick_seconds: float | None = None,
+        retention_days: int = 0,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.events = events
         self.dispatcher = dispatcher
         self.fanout = ReminderFanOut(db, clock, events)
+        self.broadcasts = BroadcastService(db, clock, events.texts)
+        # Sending stops after this long in one tick (None: until the queue is empty), so that the next tick
+        # fans out the reminders that fell due meanwhile: a province-wide batch holds up nothing else.
+        self.tick_seconds = tick_seconds
+        self.retention = Retention(db, clock, retention_days)
+        self._purged_at = 0.0
 
     async def tick(self) -> int:
-        """Everything that is due now; returns the number of messages sent."""
+        """Everything that is due now; returns the number of messages sent.
+
+        With ``tick_seconds``, sending and fan-out take turns until the queue is empty: sending stops after
+        that long, due reminders are fanned out (a chunk at a time, for as long), and sending goes on — no gap
+        between turns but the fan-out itself, so the token's rate is kept."""
         await asyncio.to_thread(self.events.reminders.plan_periodic)
-        await asyncio.to_thread(self.fanout.run)
-        sent = await self.dispatcher.run_once()
-        if await asyncio.to_thread(self.report_broadcasts):
-            sent += await self.dispatcher.run_once()
+        sent = 0
+        while True:
+            await asyncio.to_thread(self.broadcasts.resume_queuing)
+            await asyncio.to_thread(self.fanout.run, seconds=self.tick_seconds)
+            sent += await self.dispatcher.run_once(seconds=self.tick_seconds)
+            more = self.dispatcher.cut_short
+            if await asyncio.to_thread(self.report_broadcasts):  # a small notice's report need not wait either
+                sent += await self.dispatcher.run_once(seconds=self.tick_seconds)
+                more = more or self.dispatcher.cut_short
+            if not more:
+                break
+        if time.monotonic() - self._purged_at >= PURGE_EVERY:  # a few small batches a minute at most
+            self._purged_at = time.monotonic()
+            await asyncio.to_thread(self.retention.run)
         return sent
 
     def report_broadcasts(self) -> int:

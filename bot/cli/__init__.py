@@ -421,7 +421,10 @@ def run() -> None:
         )
     else:
         shown = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "trang Zalo của đơn vị"}
-        listed = ", ".join(shown[c.name] for c in configured)
+        listed = ", ".join(
+            shown[c.name.partition("@")[0]] + (f" ({c.name.partition('@')[2]})" if "@" in c.name else "")
+            for c in configured
+        )
         typer.echo(f"Đang khởi động bot trên {listed} (Ctrl+C để dừng)…", err=True)
     import threading
 

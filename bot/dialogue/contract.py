@@ -38,6 +38,10 @@ class IncomingMessage:
     # The channel shows buttons as numbered lines (a number typed back presses one). False where buttons are
     # the platform's own: nothing to remember, and a number typed there is just text.
     numbered: bool = True
+    # The bot the message came to, where an installation runs several on one platform (the unit code its token
+    # is for, CHIBO_TELEGRAM_TOKENS); empty for the default bot. Joining records it: the member is written to
+    # through the bot of their own organisation.
+    bot: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
+from bot.messages import vi_delivery as vd
 from bot.messages import vi_events as ve
 from bot.render.ics import event_ics
 from bot.services.broadcasts import BroadcastService
@@ -69,6 +70,15 @@ class EventsFeature:
     def _ask_when(self, kind: str) -> str:
         today = self._today()[0]
         return ve.ask_deadline(today) if kind == "deadline" else ve.ask_time(today)
+
+    def _pacing_line(self, actor: Actor, audience_role: str | None) -> str:
+        """For a big audience: how long each reminder takes to send, and that it starts early by as much."""
+        pacing = self.events.reminders.pacing
+        if not pacing.early_start:
+            return ""
+        n, took = self.events.reach(actor, audience_role)
+        lead = int(pacing.earliest_lead.total_seconds() // 60)
+        return vd.reminder_pacing(n, took.total_seconds(), lead, pacing.quiet_from, pacing.quiet_to)
 
     def _unit_name(self, actor: Actor) -> str:
         if actor.unit_id is None:
@@ -184,6 +194,7 @@ class EventsFeature:
         ctx.state["event_draft"] = draft
         audience = self._unit_name(actor) + (" — chỉ bí thư các chi bộ" if draft.get("audience_role") else "")
         text = ve.confirm_event(draft["title"], draft["kind"], when_text, draft.get("place"), moments, audience)
+        text += self._pacing_line(actor, draft.get("audience_role"))
         text += ve.outside_zalo_window(self.broadcasts.outside_window(actor))
         buttons = (
             Button(ve.CONFIRM, bt.EVENT_SAVE.pack()),
@@ -409,6 +420,8 @@ class EventsFeature:
         ctx.state["notice"] = {"text": text[:3000], "token": token}
         buttons = (Button(ve.NOTICE_SEND, bt.NOTICE_SEND.pack(token)), Button(ve.CANCEL, bt.NOTICE_DROP.pack()))
         preview = ve.notice_preview(text, n, self._unit_name(actor))
+        if took := vd.delivery_time(n, self.events.reminders.pacing.duration(n).total_seconds()):
+            preview += "\n" + took
         return Outcome([Reply(preview + ve.outside_zalo_window(self.broadcasts.outside_window(actor)), buttons)])
 
     def notice_button(self, ctx: Context, data: str) -> Outcome:
@@ -422,7 +435,8 @@ class EventsFeature:
             _, n = self.broadcasts.broadcast(self._actor(ctx), pending["text"], token=pending["token"])
         except OrgError as exc:
             return Outcome([Reply(ve.error(exc.reason, **exc.details))])
-        return Outcome([Reply(ve.NOTICE_QUEUED.format(n=n))])
+        took = vd.delivery_time(n, self.events.reminders.pacing.duration(n).total_seconds())
+        return Outcome([Reply(ve.NOTICE_QUEUED.format(n=n) + (" " + took if took else ""))])
 
 
 def _short(title: str, limit: int = 40) -> str:

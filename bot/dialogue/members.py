@@ -124,7 +124,8 @@ class MembersFeature:
     def _redeem(self, ctx: Context, code: str, name: str | None) -> Outcome:
         ctx.state.pop("flow", None)
         try:
-            member = self.org.redeem(code, ctx.msg.channel, ctx.msg.user_ref, name)
+            channel = f"{ctx.msg.channel}@{ctx.msg.bot}" if ctx.msg.bot else ctx.msg.channel
+            member = self.org.redeem(code, channel, ctx.msg.user_ref, name)
         except InviteError as exc:
             return Outcome([Reply(vm.invite_error(exc.reason, **exc.details))])
         return Outcome(

@@ -23,3 +23,35 @@ UNSUPPORTED = (
     "Zalo chưa chuyển nội dung tin nhắn này tới bot nên tôi chưa xem được. "
     "Đồng chí gõ /huongdan để xem những việc tôi giúp được."
 )
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 100.000
+
+
+def _duration(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} phút"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} giờ" + (f" {rest} phút" if rest else "")
+
+
+def delivery_time(n: int, seconds: float) -> str:
+    """How long sending one message to ``n`` members takes: "Gửi đến 100.000 đồng chí mất khoảng 57 phút."
+    Nothing for a send of under a minute (a cell)."""
+    if seconds < 60:
+        return ""
+    return f"Gửi đến {_count(n)} đồng chí mất khoảng {_duration(seconds)}."
+
+
+def reminder_pacing(n: int, seconds: float, lead_minutes: int, quiet_from: int, quiet_to: int) -> str:
+    """The preview of a big event: its reminders start early, so that everyone has them by the moment."""
+    line = delivery_time(n, seconds)
+    if not line:
+        return ""
+    return (
+        f"\n{line} Mỗi lần nhắc, tôi bắt đầu gửi sớm chừng ấy để các đồng chí nhận được trước giờ nhắc "
+        f"(sớm nhất {_duration(lead_minutes * 60)} trước giờ nhắc, không bắt đầu trong khoảng "
+        f"{quiet_from:02d}:00–{quiet_to:02d}:00)."
+    )

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.contract import OUTSIDE_WINDOW
 from bot.clock import Clock
 from bot.domain.views import DeliveryReport
 from bot.services.org import OrgError, managed_unit
-from bot.services.outbox import outbox_row, outside_window, routes_for
+from bot.services.outbox import account_channel, outbox_row, outside_window, routes_for
 from bot.services.policy import Actor, Denied, ensure_can
 from bot.services.texts import MemberTexts
 from bot.storage.db import Database
-from bot.storage.models import Broadcast, Member, Outbox, Unit
+from bot.storage.models import Broadcast, Member, Outbox, OutboxSummary, Unit
 
 log = logging.getLogger(__name__)
 
 
+CHUNK = 2000  # members queued per transaction
+
+
 class BroadcastService:
-    def __init__(self, db: Database, clock: Clock, texts: MemberTexts) -> None:
+    def __init__(self, db: Database, clock: Clock, texts: MemberTexts, *, chunk: int = CHUNK) -> None:
         self._db = db
         self._clock = clock
         self.texts = texts
+        self.chunk = chunk
 
     def audience_size(self, actor: Actor) -> int:
         if actor.unit_id is None:
@@ -62,8 +67,10 @@ class BroadcastService:
     def broadcast(self, actor: Actor, text: str, *, token: str) -> tuple[int, int]:
         """Queue a notice to every active member of the actor's unit (subtree for an admin).
 
-        ``token`` comes from the confirmation button: confirming twice queues it once.
-        Returns (broadcast id, recipients).
+        ``token`` comes from the confirmation button: confirming twice queues it once. The record is stored
+        first ("queuing"), then the messages a chunk of members at a time, each chunk in its own transaction
+        with the record's cursor: a crash in the middle leaves whole chunks, and the scheduler finishes the
+        rest (``resume_queuing``) — nobody is skipped or written to twice. Returns (broadcast id, recipients).
         """
         if actor.unit_id is None:
             raise Denied("broadcast")
@@ -71,31 +78,79 @@ class BroadcastService:
         now = self._clock.now()
         with self._db.session() as s:
             unit = managed_unit(s, actor, actor.unit_id, "broadcast")
-            dup = s.scalar(select(Outbox.broadcast_id).where(Outbox.dedup_key.startswith(f"b{token}:")).limit(1))
-            if dup is not None:
+            if s.scalar(select(Broadcast.id).where(Broadcast.token == token)) is not None:
                 raise OrgError("already_sent")
-            members = list(
-                s.scalars(
-                    select(Member)
-                    .join(Unit, Unit.id == Member.unit_id)
-                    .where(Unit.path.startswith(unit.path, autoescape=True), Member.status == "active")
-                    .order_by(Member.id)
-                )
+            total = self._members(s, unit.path).with_only_columns(func.count(Member.id)).order_by(None)
+            record = Broadcast(
+                unit_id=unit.id,
+                author_id=actor.member_id,
+                text=text,
+                created_at=now,
+                total=int(s.scalar(total) or 0),
+                status="queuing",
+                token=token,
             )
-            record = Broadcast(unit_id=unit.id, author_id=actor.member_id, text=text, created_at=now, total=0)
             s.add(record)
             s.flush()
-            body = self.texts.broadcast(unit.name, actor.full_name, text)
-            routes = routes_for(s, [m.id for m in members], now)
+            record_id, n = record.id, record.total
+        while self.queue_chunk(record_id):
+            pass
+        log.info("broadcast %s queued to %s members of unit %s", record_id, n, actor.unit_id)
+        return record_id, n
+
+    @staticmethod
+    def _members(s: Session, path: str) -> Select[int]:
+        return (
+            select(Member.id)
+            .join(Unit, Unit.id == Member.unit_id)
+            .where(Unit.path.startswith(path, autoescape=True), Member.status == "active")
+            .order_by(Member.id)
+        )
+
+    def queue_chunk(self, broadcast_id: int) -> bool:
+        """The broadcast's next chunk of members, with its cursor, in one transaction; False when all are in."""
+        now = self._clock.now()
+        with self._db.session() as s:
+            # The row's write lock first: a second queuer (the scheduler resuming) waits, then reads the cursor.
+            s.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(cursor=Broadcast.cursor))
+            record = s.get(Broadcast, broadcast_id, populate_existing=True)
+            if record is None or record.status != "queuing":
+                return False
+            unit = s.get(Unit, record.unit_id)
+            assert unit is not None
+            ids = list(s.scalars(self._members(s, unit.path).where(Member.id > record.cursor).limit(self.chunk)))
+            author = s.get(Member, record.author_id) if record.author_id is not None else None
+            body = self.texts.broadcast(unit.name, (author.full_name if author else None) or "", record.text)
+            routes = routes_for(s, ids, now)
             rows = [
-                outbox_row(f"b{token}:m{m.id}", m.id, routes.get(m.id), "broadcast", body, now, broadcast_id=record.id)
-                for m in members
+                outbox_row(
+                    f"b{record.token or record.id}:m{m}",
+                    m,
+                    routes.get(m),
+                    "broadcast",
+                    body,
+                    now,
+                    broadcast_id=record.id,
+                    audience=record.total,
+                )
+                for m in ids
             ]
             if rows:
                 s.execute(insert(Outbox), rows)
-            record.total = len(rows)
-            log.info("broadcast %s queued to %s members of unit %s", record.id, len(rows), unit.id)
-            return record.id, len(rows)
+                record.cursor = ids[-1]
+            if len(ids) < self.chunk:
+                record.status = "queued"
+                return False
+            return True
+
+    def resume_queuing(self) -> int:
+        """Finish the broadcasts a crash left half queued (run by the scheduler); returns how many."""
+        with self._db.session() as s:
+            open_ids = list(s.scalars(select(Broadcast.id).where(Broadcast.status == "queuing")))
+        for broadcast_id in open_ids:
+            while self.queue_chunk(broadcast_id):
+                pass
+        return len(open_ids)
 
     def delivery(self, actor: Actor, broadcast_id: int) -> DeliveryReport:
         with self._db.session() as s:
@@ -107,10 +162,22 @@ class BroadcastService:
 
 
 def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
+    """How a broadcast went: its outbox rows, and the counts its purged rows left (scheduler/retention.py)."""
     report = DeliveryReport()
-    for status, n in s.execute(
-        select(Outbox.status, func.count()).where(Outbox.broadcast_id == broadcast_id).group_by(Outbox.status)
-    ):
+    by_status = Counter[str]()
+    by_channel = Counter[str]()
+    rows = select(Outbox.status, Outbox.channel, func.count()).where(Outbox.broadcast_id == broadcast_id)
+    purged = select(OutboxSummary.status, OutboxSummary.channel, OutboxSummary.n).where(
+        OutboxSummary.broadcast_id == broadcast_id
+    )
+    for status, channel, n in [
+        *s.execute(rows.group_by(Outbox.status, Outbox.channel)),
+        *s.execute(purged),
+    ]:
+        by_status[status] += int(n)
+        if status == "sent":
+            by_channel[account_channel(channel)] += int(n)
+    for status, n in by_status.items():
         if status in ("dropped", "cancelled"):  # moved to the member's other channel, or withdrawn
             continue
         report.total += n
@@ -136,12 +203,7 @@ def delivery_report(s: Session, broadcast_id: int) -> DeliveryReport:
     )
     report.outside_window = len(outside)
     report.names_outside_window = [name or "(đã xoá tên)" for name in outside[:30]]
-    for channel, n in s.execute(
-        select(Outbox.channel, func.count())
-        .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "sent")
-        .group_by(Outbox.channel)
-    ):
-        report.sent_by_channel[channel] = int(n)
+    report.sent_by_channel.update(by_channel)
     report.names_unreachable = [
         name or "(đã xoá tên)"
         for name in s.scalars(

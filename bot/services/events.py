@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, insert, or_, select
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -23,6 +23,7 @@ from bot.domain.views import EventView
 from bot.services import audience
 from bot.services.org import OrgError, managed_unit
 from bot.services.outbox import outbox_row
+from bot.services.pacing import Pacing
 from bot.services.policy import Action, Actor, Denied, ensure_can, sees_subtree
 from bot.services.reminders import DEFAULT_REMINDERS, ReminderPlan, moments_ahead, recurrence_json
 from bot.services.texts import MemberTexts
@@ -64,12 +65,15 @@ def guess_kind(title: str) -> tuple[Kind, str | None]:
 
 
 class EventService:
-    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo, texts: MemberTexts) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, zone: ZoneInfo, texts: MemberTexts, pacing: Pacing | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
         self.zone = zone
         self.texts = texts  # what members are told; also used by the scheduler's reminders
-        self.reminders = ReminderPlan(db, clock, zone)
+        self.reminders = ReminderPlan(db, clock, zone, pacing)
+        self.reminders.audience = self.audience_count
 
     # -- checks ------------------------------------------------------------------------------------------
 
@@ -150,6 +154,16 @@ class EventService:
         if starts_at <= now:
             raise OrgError("in_the_past")
         return starts_at, has_time
+
+    def reach(self, actor: Actor, audience_role: str | None = None) -> tuple[int, timedelta]:
+        """How many members a new event of the actor's unit reaches, and how long one reminder to them takes
+        to send (for the secretary's preview: a big audience is started early by that much)."""
+        if actor.unit_id is None:
+            return 0, timedelta(0)
+        with self._db.session() as s:
+            probe = Event(unit_id=actor.unit_id, audience_role=audience_role, makeup_of=None)
+            n = self.audience_count(s, probe)
+        return n, self.reminders.pacing.duration(n)
 
     def preview_moments(self, draft: EventDraft) -> list[str]:
         """The reminder moments a new event will really get, for the secretary's preview."""
@@ -332,16 +346,22 @@ class EventService:
                 result[key].append((member.full_name or "", r.reason if r is not None else None))
             return result
 
-    def audience_in(self, s: Session, event: Event) -> list[Member]:
-        """The active members an event is for: its unit's subtree, its role, its chosen members."""
+    def audience_in(self, s: Session, event: Event, *, after: int = 0, limit: int | None = None) -> list[Member]:
+        """The active members an event is for: its unit's subtree, its role, its chosen members; in member id
+        order, those after the id ``after`` and at most ``limit`` of them (a chunk of a big audience)."""
+        query = self._audience_query(s, event, select(Member)).where(Member.id > after).order_by(Member.id)
+        return list(s.scalars(query if limit is None else query.limit(limit)))
+
+    def audience_count(self, s: Session, event: Event) -> int:
+        return int(s.scalar(self._audience_query(s, event, select(func.count(Member.id)))) or 0)
+
+    @staticmethod
+    def _audience_query(s: Session, event: Event, query: Select[Any]) -> Select[Any]:
         unit = s.get(Unit, event.unit_id)
         assert unit is not None
-        query = (
-            select(Member)
-            .join(Unit, Unit.id == Member.unit_id)
-            .where(Unit.path.startswith(unit.path, autoescape=True), Member.status == "active")
-            .order_by(Member.id)
+        query = query.join(Unit, Unit.id == Member.unit_id).where(
+            Unit.path.startswith(unit.path, autoescape=True), Member.status == "active"
         )
         if event.audience_role:
             query = query.where(Member.role == event.audience_role)
-        return list(s.scalars(audience.restrict(query, event)))
+        return audience.restrict(query, event)

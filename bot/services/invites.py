@@ -90,7 +90,11 @@ class Invitations(OrgBase):
             return _invite_view(invite, unit, member)
 
     def redeem(self, code: str, channel: str, user_ref: str, full_name: str | None) -> MemberView:
-        """Join with a code: a new member (or the roster row of a personal invite) linked to this account."""
+        """Join with a code: a new member (or the roster row of a personal invite) linked to this account.
+
+        ``channel`` may name the bot the member wrote to ("telegram@HN", an installation with several bots):
+        the account is the platform's, and the bot is recorded, so that the member is written to through it."""
+        channel, _, bot = channel.partition("@")
         now = self._clock.now()
         with self._db.session() as s:
             self._throttle(s, channel, user_ref)
@@ -123,7 +127,7 @@ class Invitations(OrgBase):
                 member.joined_at = now
                 member.left_at = None
             s.flush()
-            s.merge(Account(channel=channel, user_ref=user_ref, member_id=member.id, linked_at=now))
+            s.merge(Account(channel=channel, user_ref=user_ref, member_id=member.id, linked_at=now, bot=bot or None))
             log.info("member %s joined unit %s as %s via %s", member.id, unit.id, member.role, channel)
             return self._member_view(s, member, unit)
 

@@ -19,10 +19,35 @@ CHANNEL_ORDER = ("telegram", "zalo_oa", "zalo", "console")  # where a member is 
 # delivery report says why the message did not go ("ngoài thời hạn nhắn tin Zalo").
 WINDOWED_CHANNELS = ("zalo_oa",)
 
+# The order the dispatcher sends in (lower first; then due time, then queue order). A change or cancel notice,
+# the admins' notices and a broadcast's report go first; a cell's own reminders and notices next; a big
+# audience's bulk (a district's or a province's reminder moment or notice) last, so nothing small waits behind it.
+PRIORITY = {"notice": 10, "report": 20, "small": 30, "reminder": 60, "broadcast": 70}
+SMALL_AUDIENCE = 300  # up to this many members a reminder or a notice goes with a cell's priority
+
+
+def priority(kind: str, audience: int = 1) -> int:
+    """The priority of a message of ``kind`` sent to ``audience`` members at once."""
+    if kind in ("reminder", "broadcast") and audience <= SMALL_AUDIENCE:
+        return PRIORITY["small"]
+    return PRIORITY.get(kind, PRIORITY["small"])
+
+
+def route_channel(channel: str, bot: str | None) -> str:
+    """The outbox channel of an account: the platform, and the bot it came through when it is not the default
+    one ("telegram@HN": the bot of the unit coded HN, CHIBO_TELEGRAM_TOKENS). Each has its own sender and budget."""
+    return f"{channel}@{bot}" if bot else channel
+
+
+def account_channel(channel: str) -> str:
+    """The platform of an outbox channel ("telegram@HN" → "telegram"): the account's own channel."""
+    return channel.split("@", 1)[0]
+
 
 def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -> dict[int, tuple[str, str]]:
     """Each member's chat to write to: the first reachable account in ``CHANNEL_ORDER``; an account on a
-    windowed channel whose window is closed at ``now`` (or that a window already refused) comes last."""
+    windowed channel whose window is closed at ``now`` (or that a window already refused) comes last. Through
+    the bot the member joined by (``route_channel``)."""
     routes: dict[int, tuple[str, str]] = {}
     if not member_ids:
         return routes
@@ -30,9 +55,14 @@ def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -
     best: dict[int, tuple[tuple[bool, int], str, str]] = {}
     for chunk_start in range(0, len(member_ids), 5000):
         chunk = member_ids[chunk_start : chunk_start + 5000]
-        for member_id, channel, user_ref, unreachable_at, window_until in s.execute(
+        for member_id, channel, user_ref, unreachable_at, window_until, bot in s.execute(
             select(
-                Account.member_id, Account.channel, Account.user_ref, Account.unreachable_at, Account.window_until
+                Account.member_id,
+                Account.channel,
+                Account.user_ref,
+                Account.unreachable_at,
+                Account.window_until,
+                Account.bot,
             ).where(
                 Account.member_id.in_(chunk),
                 or_(
@@ -47,7 +77,7 @@ def routes_for(s: Session, member_ids: list[int], now: datetime | None = None) -
             )
             key = (closed, rank.get(channel, len(rank)))
             if member_id not in best or key < best[member_id][0]:
-                best[member_id] = (key, channel, user_ref)
+                best[member_id] = (key, route_channel(channel, bot), user_ref)
     for member_id, (_, channel, user_ref) in best.items():
         routes[member_id] = (channel, user_ref)  # a private chat's id is the user's id on these platforms
     return routes
@@ -86,9 +116,11 @@ def outbox_row(
     buttons: list[list[str]] | None = None,
     event_id: int | None = None,
     broadcast_id: int | None = None,
+    audience: int = 1,
 ) -> dict[str, Any]:
     """One outbox message, ready for ``insert(Outbox)``. A member with no chat account to write to is recorded
-    as unreachable at once, so the delivery report counts them."""
+    as unreachable at once, so the delivery report counts them. ``audience``: how many members the same
+    message goes to (its priority, ``priority``)."""
     channel, chat_ref = route or ("", "")
     return {
         "dedup_key": dedup_key,
@@ -104,4 +136,5 @@ def outbox_row(
         "status": "pending" if channel else "unreachable",
         "attempts": 0,
         "error": None if channel else "no chat account",
+        "priority": priority(kind, audience),
     }

@@ -6,6 +6,7 @@ outbox messages, ``scheduler/fanout.py``). Times are UTC; moments are read in th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.moments import NOW, read_moment
+from bot.services.pacing import Pacing
 from bot.storage.db import Database
 from bot.storage.models import Event, Outbox, Reminder
 from bot.text.normalize import fold
@@ -96,10 +98,13 @@ class ReminderPlan:
     """The reminders of events: the occurrence that counts now (the next one for a periodic meeting), its
     ``Reminder`` rows, and withdrawing those not yet sent."""
 
-    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(self, db: Database, clock: Clock, zone: ZoneInfo, pacing: Pacing | None = None) -> None:
         self._db = db
         self._clock = clock
         self.zone = zone
+        self.pacing = pacing or Pacing(zone)
+        # How many members an event reaches (set by the event service): a big audience starts early.
+        self.audience: Callable[[Session, Event], int] | None = None
 
     def next_occurrence_of(self, recurrence: dict[str, Any] | None, after: datetime) -> datetime | None:
         if not recurrence:
@@ -132,11 +137,14 @@ class ReminderPlan:
             )
         )
         rows: list[dict[str, Any]] = []
+        size: int | None = None
         for moment in moments_ahead(occurrence, tuple(event.reminders), now, self.zone):
             due = now if moment == NOW else moment_before(occurrence, moment, self.zone)
             if due in existing:
                 continue
             existing.add(due)
+            if size is None:
+                size = self.audience(s, event) if self.audience is not None else 0
             rows.append(
                 {
                     "event_id": event.id,
@@ -145,6 +153,7 @@ class ReminderPlan:
                     "version": event.version,
                     "status": "pending",
                     "late": False,
+                    "start_at": self.pacing.start(due, now, size),
                 }
             )
         if rows:

@@ -142,6 +142,9 @@ class Account(Base):
     # write to them without a paid template. None where the platform has no window.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     window_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The bot the member joined through, when an installation runs several (CHIBO_TELEGRAM_TOKENS): the code of
+    # the unit that bot belongs to. None: the default bot. The member is written to through that bot.
+    bot: Mapped[str | None] = mapped_column(String(40))
 
 
 class Invite(Base):
@@ -220,9 +223,13 @@ class Reminder(Base):
     occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|fanned|dropped|cancelled
+    # pending | fanning (chunks queued up to ``cursor``) | fanned | dropped | cancelled
+    status: Mapped[str] = mapped_column(String(12), default="pending")
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A big audience starts early enough to be reached by ``due_at`` (scheduler/pacing.py); None: at ``due_at``.
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cursor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the last member id queued
 
     __table_args__ = (
         Index("ix_reminder_status_due_at", "status", "due_at"),
@@ -258,6 +265,10 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     total: Mapped[int] = mapped_column(Integer, default=0)
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Queued in chunks: "queuing" until every member up to the audience's last id (``cursor``) has a message.
+    status: Mapped[str] = mapped_column(String(12), default="queued", server_default="queued")
+    cursor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    token: Mapped[str | None] = mapped_column(String(32), unique=True)  # the confirmation button's: queued once
 
 
 class Outbox(Base):
@@ -288,8 +299,29 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(String(300))
     # A text longer than the platform's limit goes out in parts: how many have arrived. A retry resumes there.
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Lower goes first (bot/services/outbox.py PRIORITY): change notices before a province's bulk reminders.
+    priority: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
 
-    __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+        Index("ix_outbox_claim", "status", "priority", "due_at", "id"),
+    )
+
+
+class OutboxSummary(Base):
+    """What purged outbox rows leave behind (retention, scheduler/retention.py): per broadcast or event, kind,
+    channel and outcome, how many — what the delivery reports and figures read once the rows are gone."""
+
+    __tablename__ = "outbox_summary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    n: Mapped[int] = mapped_column(Integer)
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RateBudget(Base):

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 from urllib.parse import urlparse
 
+from pydantic import SecretStr
 from telegram import Bot, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
@@ -38,15 +40,22 @@ CORE = "core"
 TURNS = "turns"
 CONFLICT = "conflict"
 STOP = "stop"  # the event that ends serving (set on a 409 Conflict)
+BOT_CODE = "bot_code"  # the unit code of a committee's own bot; "" for the default one
 # Rosters and booklets are small; the Bot API itself serves files up to 20 MB.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def build_application(
-    app: Host, *, base_url: str | None = None, rate_limit: bool = True
+    app: Host,
+    *,
+    base_url: str | None = None,
+    rate_limit: bool = True,
+    token: SecretStr | None = None,
+    code: str = "",
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB Application with every handler registered, ready to poll or take webhooks."""
-    token = app.settings.telegram_token
+    """The PTB Application with every handler registered, ready to poll or take webhooks: the default bot
+    (CHIBO_TELEGRAM_TOKEN), or a committee's own (``token`` and its unit ``code``, CHIBO_TELEGRAM_TOKENS)."""
+    token = token or app.settings.telegram_token
     if token is None:
         raise ValueError("CHIBO_TELEGRAM_TOKEN is not set")
     quiet_libraries()  # PTB logs every call's text at DEBUG (bot/logs.py)
@@ -57,6 +66,7 @@ def build_application(
         core = app.core(application.bot.username or "")
         application.bot_data[CORE] = core
         application.bot_data[TURNS] = Turns.for_database(core, app.dialect)
+        application.bot_data[BOT_CODE] = code
 
     bot = TolerantBot(
         token.get_secret_value(),
@@ -102,6 +112,14 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
         turns.close()
 
 
+def _incoming(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, attachment: Attachment | None = None
+) -> IncomingMessage | None:
+    msg = incoming(update, context.bot.id, context.bot.username or "", attachment)
+    code = context.bot_data.get(BOT_CODE, "")
+    return dataclasses.replace(msg, bot=code) if msg is not None and code else msg
+
+
 def _turns(context: ContextTypes.DEFAULT_TYPE) -> Turns:
     turns = context.bot_data[TURNS]
     assert isinstance(turns, Turns)
@@ -122,7 +140,7 @@ async def _reply(context: ContextTypes.DEFAULT_TYPE, msg: IncomingMessage) -> No
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    msg = incoming(update, context.bot.id, context.bot.username or "")
+    msg = _incoming(update, context)
     if msg is not None:
         await _answer(context, msg)
 
@@ -140,7 +158,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         content = bytes(await file.download_as_bytearray())
         mime = document.mime_type or "application/octet-stream"
         attachment = Attachment(document.file_name or "tep", content, mime)
-        msg = incoming(update, context.bot.id, context.bot.username or "", attachment)
+        msg = _incoming(update, context, attachment)
         if msg is not None:
             await _reply(context, msg)
 
@@ -148,7 +166,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
-    msg = incoming(update, context.bot.id, context.bot.username or "")
+    msg = _incoming(update, context)
     if msg is None:
         await query.answer()
         return
@@ -197,7 +215,7 @@ class TelegramChannel:
     (``serve_channels``); outbox messages go through a Bot of their own, without PTB's rate limiter: the
     dispatcher paces the sends itself and must see every 429 to put the message back."""
 
-    name = CHANNEL
+    name: str = CHANNEL
 
     def __init__(
         self,
@@ -207,10 +225,21 @@ class TelegramChannel:
         rate_limit: bool = True,
         poll_interval: float = 0.0,
         poll_timeout: int = 10,
+        token: SecretStr | None = None,
+        code: str = "",
+        index: int = 0,
     ) -> None:
+        """``token``/``code``: a committee's own bot (CHIBO_TELEGRAM_TOKENS), the ``index``-th of them; its
+        outbox channel is "telegram@<code>" and its messages carry the code (``IncomingMessage.bot``)."""
         self.app = app
         self.base_url = base_url or app.settings.telegram_base_url
-        self.application = build_application(app, base_url=self.base_url, rate_limit=rate_limit)
+        self.name = f"{CHANNEL}@{code}" if code else CHANNEL
+        self.code = code
+        self.index = index
+        self._token = token or app.settings.telegram_token
+        self.application = build_application(
+            app, base_url=self.base_url, rate_limit=rate_limit, token=self._token, code=code
+        )
         self._poll = (poll_interval, poll_timeout)
         self._sender_bot: Bot | None = None
 
@@ -222,10 +251,9 @@ class TelegramChannel:
             await application.initialize()
             if application.post_init is not None:
                 await application.post_init(application)
-            token = self.app.settings.telegram_token
-            assert token is not None
+            assert self._token is not None
             self._sender_bot = TolerantBot(
-                token.get_secret_value(),
+                self._token.get_secret_value(),
                 base_url=self.base_url,
                 base_file_url=file_base_url(self.base_url),
                 request=AiohttpRequest(),
@@ -238,7 +266,9 @@ class TelegramChannel:
 
     def sender(self) -> Sender:
         assert self._sender_bot is not None
-        return TelegramSender(self._sender_bot)
+        # Telegram's paid broadcasts (up to 1,000 a second, paid by the bot's owner), where this token opted in.
+        paid = (self.code or "default") in self.app.settings.telegram_paid_broadcast
+        return TelegramSender(self._sender_bot, paid_broadcast=paid)
 
     async def serve(self, stop: asyncio.Event) -> None:
         application = self.application
@@ -248,11 +278,13 @@ class TelegramChannel:
         settings = self.app.settings
         if settings.telegram_webhook_url:
             secret = webhook_secret(settings.telegram_webhook_secret)
+            # A committee's own bot: its webhook at <url>/<code>, on the next port (the proxy routes by path).
+            url = settings.telegram_webhook_url.rstrip("/") + (f"/{self.code}" if self.code else "")
             await updater.start_webhook(
                 listen=settings.telegram_webhook_listen,
-                port=settings.telegram_webhook_port,
-                url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
-                webhook_url=settings.telegram_webhook_url,
+                port=settings.telegram_webhook_port + (self.index + 1 if self.code else 0),
+                url_path=urlparse(url).path.lstrip("/"),
+                webhook_url=url,
                 secret_token=secret,
                 allowed_updates=Update.ALL_TYPES,
             )

@@ -26,6 +26,8 @@ from scheduler.budget import token_key
 
 log = logging.getLogger(__name__)
 
+PAID_PER_SECOND = 999  # a paid-broadcast token's rate, one short of Telegram's 1,000
+
 
 class TelegramSender:
     """Uses its own ``Bot`` without python-telegram-bot's rate limiter: the dispatcher paces sends itself and
@@ -35,9 +37,13 @@ class TelegramSender:
     next (``Result.next_part``), so a retry resumes at the part that failed. The buttons go under the last.
     """
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
         self.budget_key = token_key("telegram", bot.token)  # the token's shared budget (scheduler/budget.py)
+        # Telegram's paid broadcasts (``allow_paid_broadcast``): up to 1,000 messages a second, paid in Stars by
+        # the bot's owner; an opt-in per token (CHIBO_TELEGRAM_PAID_BROADCAST).
+        self.paid_broadcast = paid_broadcast
+        self.per_second = PAID_PER_SECOND if paid_broadcast else None
 
     async def send(self, item: Item) -> Result:
         reply = Reply(item.text, buttons=tuple(Button(label, data) for label, data in item.buttons))
@@ -45,6 +51,8 @@ class TelegramSender:
         index = min(item.part, len(parts) - 1)
         last = index == len(parts) - 1
         params: dict[str, Any] = {"chat_id": item.chat_ref, "text": parts[index], "parse_mode": ParseMode.HTML.value}
+        if self.paid_broadcast:
+            params["allow_paid_broadcast"] = True
         markup = _markup(reply) if last else None
         if markup is not None:
             params["reply_markup"] = markup
