@@ -160,3 +160,63 @@ def test_chibo_run_serves_telegram_and_zalo_together_and_stops_on_sigterm(tmp_pa
             _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Telegram, Zalo" in err and "Traceback" not in err
+
+
+def test_a_committees_own_bot_takes_its_members_and_writes_to_them(tmp_path: Path) -> None:
+    """CHIBO_TELEGRAM_TOKENS: a member who joins through the district's bot is recorded with it, and a notice
+    reaches them through that bot, the secretary (joined through the default one) through the default one."""
+    import threading
+
+    from bot.bootstrap import build_app, channels
+    from bot.config import load_settings
+    from bot.services.policy import Actor
+    from bot.storage.models import Account
+
+    with FakeTelegram() as tg, FakeTelegram("654321:DISTRICT-TOKEN") as hn:
+        tg.also_serve(hn)
+        settings = load_settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            content_dir=DATA,
+            telegram_token=tg.token,
+            telegram_base_url=tg.base_url,
+            telegram_tokens={"hn": hn.token},
+        )
+        app = build_app(settings)
+        system = Actor.system()
+        committee = app.org.add_unit(system, "Đảng bộ huyện", "committee", code="hn").id
+        cell = app.org.add_unit(system, "Chi bộ thôn 1", "cell", committee).id
+        app.org.redeem(app.org.create_invite(system, cell, "secretary").code, "telegram", "500", "Phạm Thị Hoa")
+        code = app.org.create_invite(system, cell, "member").code
+        configured = channels(app)
+        assert [c.name for c in configured] == ["telegram", "telegram@hn"]
+        loop = asyncio.new_event_loop()
+        stop = asyncio.Event()
+        failed: list[BaseException] = []
+
+        def serve_all() -> None:
+            try:
+                loop.run_until_complete(serve_channels(app, configured, stop=stop))
+            except BaseException as exc:  # surfaced below
+                failed.append(exc)
+
+        thread = threading.Thread(target=serve_all, daemon=True)
+        thread.start()
+        try:
+            hn.user_says(f"/start {code}", user_id=77)
+            hn.wait_sent(1, chat_id=77, timeout=20)
+            hn.user_says("Nguyễn Văn Hùng", user_id=77)
+            hn.wait_sent(2, chat_id=77, timeout=20)
+            with app.db.session() as s:
+                account = s.get(Account, ("telegram", "77"))
+                assert account is not None and account.bot == "hn"
+            secretary = app.org.actor_for("telegram", "500")
+            assert secretary is not None
+            app.broadcasts.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
+            hn.wait_for(lambda f: any("Họp chi bộ tối nay" in c.params["text"] for c in f.sent(77)), timeout=20)
+            tg.wait_for(lambda f: any("Họp chi bộ tối nay" in c.params["text"] for c in f.sent(500)), timeout=20)
+            assert tg.sent(77) == [] and hn.sent(500) == []  # each member through the bot they joined by
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+            thread.join(20)
+    assert not failed, failed

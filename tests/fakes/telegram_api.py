@@ -71,6 +71,7 @@ class FakeTelegram(FakeServer):
         self._failures: list[_Failure] = []
         self.bot_messages: dict[int, dict[str, Any]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self._peers: list[FakeTelegram] = []
 
     # -- what tests do ----------------------------------------------------------------------------------
 
@@ -201,8 +202,16 @@ class FakeTelegram(FakeServer):
     def _bot_user(self) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Chibo", "username": BOT_USERNAME}
 
+    def also_serve(self, other: FakeTelegram) -> None:
+        """Answer for ``other``'s token too, at this server's address: an installation with several bots (one
+        token per committee) talks to one Bot API server. ``other`` keeps its own updates and calls."""
+        self._peers.append(other)
+
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         path = urlparse(request.path).path
+        for peer in self._peers:
+            if path.startswith((f"/bot{peer.token}/", f"/file/bot{peer.token}/")):
+                return peer._handle(request)
         if path.startswith("/file/bot"):
             return self._download(request, unquote(path))
         if path.startswith("/_control/"):
