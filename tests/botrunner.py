@@ -13,6 +13,19 @@ from typing import Any
 from bot.bootstrap import App
 from bot.channels.base import serve_channels
 from bot.channels.telegram.runner import TelegramChannel
+from bot.config import Settings, load_settings
+
+
+def telegram_settings(tmp_path: Path, tg: Any, content_dir: Path, **extra: Any) -> Settings:
+    """Settings for a bot on a fresh SQLite file talking to the fake Bot API ``tg``."""
+    return load_settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        content_dir=content_dir,
+        telegram_token=tg.token,
+        telegram_base_url=tg.base_url,
+        **extra,
+    )
 
 
 class RunningBot:

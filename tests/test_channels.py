@@ -22,6 +22,7 @@ from bot.channels.contract import Item, Result
 from bot.channels.telegram.runner import TelegramChannel
 from bot.channels.zalo.runner import ZaloChannel
 from bot.channels.zalo_oa.runner import ZaloOAChannel
+from tests.botrunner import telegram_settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 
@@ -168,20 +169,12 @@ def test_a_committees_own_bot_takes_its_members_and_writes_to_them(tmp_path: Pat
     import threading
 
     from bot.bootstrap import build_app, channels
-    from bot.config import load_settings
     from bot.services.policy import Actor
     from bot.storage.models import Account
 
     with FakeTelegram() as tg, FakeTelegram("654321:DISTRICT-TOKEN") as hn:
         tg.also_serve(hn)
-        settings = load_settings(
-            _env_file=None,
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-            content_dir=DATA,
-            telegram_token=tg.token,
-            telegram_base_url=tg.base_url,
-            telegram_tokens={"hn": hn.token},
-        )
+        settings = telegram_settings(tmp_path, tg, DATA, telegram_tokens={"hn": hn.token})
         app = build_app(settings)
         system = Actor.system()
         committee = app.org.add_unit(system, "Đảng bộ huyện", "committee", code="hn").id

@@ -159,18 +159,12 @@ def test_erase_leaves_no_name_or_phone_anywhere_and_export_had_them_all(app: App
 
 
 def test_logs_at_debug_carry_no_member_words(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
-    from tests.botrunner import RunningBot
+    from tests.botrunner import RunningBot, telegram_settings
     from tests.fakes.telegram_api import FakeTelegram
 
     secret = "Bí mật của đồng chí Nguyễn Thị Lan 0912000111"
     with FakeTelegram() as tg:
-        settings = load_settings(
-            _env_file=None,
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-            content_dir=DATA,
-            telegram_token=tg.token,
-            telegram_base_url=tg.base_url,
-        )
+        settings = telegram_settings(tmp_path, tg, DATA)
         app = build_app(settings)
         caplog.set_level(logging.DEBUG)
         with RunningBot(app, tg.base_url):

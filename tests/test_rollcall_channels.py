@@ -20,7 +20,7 @@ from bot.services import attendance as att
 from bot.services.events import EventDraft
 from bot.services.policy import Actor
 from bot.text.when import When
-from tests.botrunner import RunningBot
+from tests.botrunner import RunningBot, telegram_settings
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.test_zalo_e2e import RunningZalo
@@ -67,13 +67,7 @@ def _buttons(call: Any) -> list[dict[str, Any]]:
 
 def test_the_roll_call_on_telegram_with_a_qr_code(tg: FakeTelegram, tmp_path: Path) -> None:
     clock = FixedClock(MEETING - timedelta(days=10))
-    settings = load_settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        content_dir=DATA,
-        telegram_token=tg.token,
-        telegram_base_url=tg.base_url,
-    )
+    settings = telegram_settings(tmp_path, tg, DATA)
     app = build_app(settings, clock=clock)
     cell, event = _setup(app, "telegram", "42", "43")
     clock._at = MEETING - timedelta(minutes=5)

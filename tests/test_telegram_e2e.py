@@ -19,7 +19,7 @@ from bot.messages import vi
 from bot.messages import vi_members as vm
 from bot.services.org import Actor
 from bot.storage.models import QuestionLog
-from tests.botrunner import RunningBot
+from tests.botrunner import RunningBot, telegram_settings
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.quizdata import content_with_quiz
 
@@ -34,13 +34,7 @@ def tg() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def app(tmp_path: Path, tg: FakeTelegram) -> App:
-    settings = load_settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        content_dir=DATA,
-        telegram_token=tg.token,
-        telegram_base_url=tg.base_url,
-    )
+    settings = telegram_settings(tmp_path, tg, DATA)
     return build_app(settings)
 
 
@@ -299,13 +293,7 @@ def test_reminders_go_out_through_the_bot_api_honouring_429_and_403(tg: FakeTele
     from bot.text.when import When
 
     clock = FixedClock(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
-    settings = load_settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        content_dir=DATA,
-        telegram_token=tg.token,
-        telegram_base_url=tg.base_url,
-    )
+    settings = telegram_settings(tmp_path, tg, DATA)
     app = build_app(settings, clock=clock)
     system = Actor.system()
     committee = app.org.add_unit(system, "Đảng bộ xã Thanh Miện", "committee").id
