@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import App, build_app
-from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage, Reply
@@ -18,18 +17,10 @@ from bot.dialogue.core import DialogueCore
 from bot.messages import vi
 from bot.messages import vi_events as ve
 from bot.services.org import Actor
+from tests.fakes.senders import Recorder
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00, Wednesday 1 April 2026, Hà Nội
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.items: list[Item] = []
-
-    async def send(self, item: Item) -> Result:
-        self.items.append(item)
-        return Result("sent")
 
 
 @pytest.fixture

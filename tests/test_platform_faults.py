@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +16,6 @@ from telegram import Bot
 
 from bot.bootstrap import App, build_app
 from bot.channels import StartupError
-from bot.channels.contract import Item, Result
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.zalo.runner import ZaloSender, check_webhook
 from bot.clock import FixedClock
@@ -30,6 +28,7 @@ from bot.storage.models import Account, Member, Outbox, Unit
 from scheduler.budget import HALT_FOR
 from scheduler.dispatcher import Dispatcher
 from tests.botrunner import chibo_run
+from tests.fakes.senders import Recorder
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.quizdata import content_with_quiz
@@ -38,15 +37,6 @@ from tests.test_zalo_e2e import QUIZ, RunningZalo
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
-
-
-@dataclass
-class Recorder:
-    sent: list[tuple[str, str]] = field(default_factory=list)
-
-    async def send(self, item: Item) -> Result:
-        self.sent.append((item.chat_ref, item.text))
-        return Result("sent")
 
 
 def people(db: Database, channel: str, other: str) -> None:

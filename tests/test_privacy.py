@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import JSON, Engine, String, Text, select
 
 from bot.bootstrap import App, build_app
-from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import Attachment, IncomingMessage, Reply
@@ -24,6 +23,7 @@ from bot.services.org import Actor
 from bot.services.personal_data import HANDLED, NOT_PERSONAL, REDACTED, column_name
 from bot.storage.models import Base, Member
 from bot.text.normalize import fold
+from tests.fakes.senders import Recorder
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00, 1 April 2026, Hà Nội
@@ -47,17 +47,6 @@ def test_every_text_and_json_column_is_erased_or_listed_as_holding_no_personal_d
     )
     assert not (set(NOT_PERSONAL) - textual), "NOT_PERSONAL names columns that no longer exist"
     assert not (covered & set(NOT_PERSONAL)), "a column both erased and listed as not personal"
-
-
-class Recorder:
-    """A channel on which Páo (chat "p") has blocked the bot."""
-
-    def __init__(self) -> None:
-        self.items: list[Item] = []
-
-    async def send(self, item: Item) -> Result:
-        self.items.append(item)
-        return Result("unreachable" if item.chat_ref == "p" else "sent")
 
 
 def say(core: DialogueCore, user: str, text: str = "", button: str | None = None) -> list[Reply]:
@@ -117,7 +106,7 @@ def test_erase_leaves_no_name_or_phone_anywhere_and_export_had_them_all(app: App
     say(core, "s", f"/taosukien Hội nghị xét kết nạp {JOINED[0]} | 08h00 13/4/2026 | Nhà văn hoá")
     say(core, "s", button="ev:ok")
     say(core, "m", f"{JOINED[0]} hỏi nghị quyết 72 về gì")
-    recorder = Recorder()
+    recorder = Recorder(unreachable={"p"})
     delivery = app.delivery({"telegram": recorder})
     clock._at = datetime(2026, 4, 12, 12, 0, tzinfo=UTC)
     asyncio.run(delivery.tick())

@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.bootstrap import App, build_app
-from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue.contract import IncomingMessage
@@ -31,6 +30,7 @@ from bot.services.reminders import from_key, occurrence_key
 from bot.storage.models import Outbox
 from bot.text.collate import person_key
 from bot.text.when import When
+from tests.fakes.senders import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "content"
@@ -49,15 +49,6 @@ questions:
     correct: 1
     explanation: "Vì vậy."
 """
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.items: list[Item] = []
-
-    async def send(self, item: Item) -> Result:
-        self.items.append(item)
-        return Result("sent")
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
 from bot.bootstrap import App, build_app
-from bot.channels.contract import Item, Result
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.dialogue import buttons as bt
@@ -30,19 +29,11 @@ from bot.services.policy import Actor
 from bot.services.reminders import occurrence_key
 from bot.storage.models import AttendanceMark, Exemption, Outbox
 from bot.text.when import When
+from tests.fakes.senders import Recorder
 
 DATA = Path(__file__).resolve().parent / "data" / "content"
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 08:00 Wednesday 1 April 2026, Hà Nội
 MEETING = datetime(2026, 4, 13, 1, 0, tzinfo=UTC)  # 08:00 Monday 13 April 2026
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.items: list[Item] = []
-
-    async def send(self, item: Item) -> Result:
-        self.items.append(item)
-        return Result("sent")
 
 
 class World:

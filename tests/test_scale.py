@@ -34,10 +34,10 @@ from scheduler.dispatcher import Dispatcher, Limits
 from scheduler.fanout import ReminderFanOut
 from scheduler.retention import Retention
 from scheduler.service import Delivery
+from tests.fakes.senders import Recorder as Sender
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_events import ZONE, World, conference, local, make_world
 from tests.test_events_dialogue import DATA
-from tests.test_events_dialogue import Recorder as Sender
 
 T0 = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 FAST = Limits(per_second=100000, chat_per_second=100000.0)

@@ -37,6 +37,7 @@ from bot.services.zalo_oa import ZaloOAState
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Outbox, ZaloOAToken
 from bot.text.when import When
+from tests.fakes.senders import Recorder
 from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, OA_ID, OA_SECRET, FakeZaloOA
 from tests.quizdata import content_with_quiz
 
@@ -391,17 +392,6 @@ def test_chibo_zalo_oa_authorize_stores_the_tokens(oa: FakeZaloOA, tmp_path: Pat
 # -- reminders and the window -------------------------------------------------------------------------------
 
 
-class Recording:
-    """A stand-in for another channel's sender."""
-
-    def __init__(self) -> None:
-        self.items: list[Item] = []
-
-    async def send(self, item: Item) -> Result:
-        self.items.append(item)
-        return Result("sent")
-
-
 def _reminder_setup(tmp_path: Path, oa: FakeZaloOA, **settings: Any) -> tuple[App, FixedClock, Actor]:
     clock = FixedClock(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
     application = build_app(oa_settings(tmp_path, oa, **settings), clock=clock)
@@ -445,7 +435,7 @@ def test_reminders_inside_the_window_go_on_the_oa_outside_it_elsewhere_or_report
     )
     clock._at = clock._at.replace(day=12, hour=12)
     application.zalo_oa.touch("u1", clock.now())  # the secretary wrote again the day before
-    other = Recording()
+    other = Recorder()
     delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": other})
     asyncio.run(delivery.tick())
     (reminder,) = oa.sent("u1")
@@ -472,7 +462,7 @@ def test_a_deadline_reminder_on_the_oa_carries_submitted_and_the_press_is_record
     )
     clock._at = clock._at.replace(day=12, hour=12)
     application.zalo_oa.touch("u1", clock.now())
-    asyncio.run(application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()}).tick())
+    asyncio.run(application.delivery({"zalo_oa": sender_for(application), "telegram": Recorder()}).tick())
     reminder = next(m for m in oa.wait_sent(1, "u1") if m.buttons)
     assert "Đã nộp" in [b["title"] for b in reminder.buttons]
     assert any(n.endswith(".docx") for k, n, _ in oa.uploads if k == "file")  # the draft report, as a file
@@ -486,7 +476,7 @@ def test_a_deadline_reminder_on_the_oa_carries_submitted_and_the_press_is_record
 def test_a_notice_outside_the_window_is_reported_and_a_reply_opens_the_window(oa: FakeZaloOA, tmp_path: Path) -> None:
     application, clock, secretary = _reminder_setup(tmp_path, oa)
     application.broadcasts.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
-    delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()})
+    delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recorder()})
     asyncio.run(delivery.tick())
     report = oa.sent("u1")[-1].text
     assert "ngoài thời hạn nhắn tin Zalo: 1 (Nguyễn Văn An)" in report
@@ -507,7 +497,7 @@ def test_outside_the_window_a_zns_template_is_used_when_configured(oa: FakeZaloO
     application.events.create(secretary, EventDraft("conference", "Hội nghị", When(date(2026, 4, 13), time(8, 0))))
     clock._at = clock._at.replace(day=12, hour=12)
     application.zalo_oa.touch("u1", clock.now())  # the secretary wrote again the day before
-    asyncio.run(application.delivery({"zalo_oa": sender_for(application), "telegram": Recording()}).tick())
+    asyncio.run(application.delivery({"zalo_oa": sender_for(application), "telegram": Recorder()}).tick())
     (zns,) = oa.zns
     assert zns["phone"] == "84912345678" and zns["template_id"] == "246810"
     assert "Hội nghị" in zns["template_data"]["noi_dung"]
@@ -546,9 +536,9 @@ def test_a_member_who_left_or_refused_the_oa_is_reached_on_their_other_channel(o
     oa.interacted("u2")
     oa.restricted.add("u2")  # An refused the OA's messages: -244
     application.zalo_oa.touch("u2", clock.now())  # the bot believes the window open
-    other = Recording()
+    other = Recorder()
     application.broadcasts.broadcast(secretary, "Họp chi bộ tối nay", token="t1")
-    delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recording(), "zalo": other})
+    delivery = application.delivery({"zalo_oa": sender_for(application), "telegram": Recorder(), "zalo": other})
     asyncio.run(delivery.tick())
     asyncio.run(delivery.tick())  # the copy for the other channel
     assert any(r["error"] == -244 for r in oa.refused) and not oa.sent("u2")
