@@ -116,16 +116,19 @@ class ReminderFanOut:
             buttons, skip_answer = [], ""
         chunk = self._events.audience_in(s, event, after=reminder.cursor, limit=self._chunk)
         ids = [m.id for m in chunk]
-        answered = set(
-            s.scalars(
-                select(EventResponse.member_id).where(
+        # One read of the chunk's answers: who has done what the reminder asks (not reminded), and, for a
+        # conference, who already said they will attend (reminded, without being asked again).
+        answers = {
+            member_id: answer
+            for member_id, answer in s.execute(
+                select(EventResponse.member_id, EventResponse.answer).where(
                     EventResponse.member_id.in_(ids),
                     EventResponse.event_id == event.id,
                     EventResponse.occurrence_at == reminder.occurrence_at,
-                    EventResponse.answer == skip_answer,
                 )
             )
-        )
+        }
+        answered = {m for m, answer in answers.items() if answer == skip_answer}
         if event.topic == "quiz" and event.quiz_id:  # those who finished the quiz are not reminded
             answered |= set(
                 s.scalars(
@@ -136,19 +139,7 @@ class ReminderFanOut:
                     )
                 )
             )
-        # Those who already said they will attend are reminded, without being asked again.
-        attending: set[int] = set()
-        if event.kind == "conference":
-            attending = set(
-                s.scalars(
-                    select(EventResponse.member_id).where(
-                        EventResponse.member_id.in_(ids),
-                        EventResponse.event_id == event.id,
-                        EventResponse.occurrence_at == reminder.occurrence_at,
-                        EventResponse.answer == "attend",
-                    )
-                )
-            )
+        attending = {m for m, answer in answers.items() if answer == "attend"} if event.kind == "conference" else set()
         told_text = texts.reminder(view, late=late, attending=True)
         audience = [m for m in chunk if m.id not in answered]
         per_member: dict[int, list[list[str]]] = {}

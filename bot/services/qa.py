@@ -26,33 +26,27 @@ class QAService:
     def ask(self, question: str, channel: str) -> tuple[SearchResult, int]:
         """Answer a question asked in chat and log it; returns the result and the log row id."""
         result = self.index.search(question)
-        best = result.best
-        log_id = self._log(
-            channel,
-            result.normalized,
-            best.entry.id if best else None,
-            best.score if best else 0.0,
-            answered=result.answered,
-            reason=result.reason,
-        )
-        return result, log_id
+        return result, self._log_result(channel, result, result.reason)
 
     def ask_as(self, question: str, channel: str, reach: Reach) -> tuple[Scoped, int]:
         """Answer for one asker: their own content (national and their organisation's chain) first, another
         organisation's only as theirs (``bot.knowledge.scope``). Logged like ``ask``."""
         scoped = search_for(self.index, question, reach)
         result = scoped.result
+        # answered from another organisation's plan: what the asker's own plan lacks
+        reason = "foreign" if scoped.foreign and result.answered else result.reason
+        return scoped, self._log_result(channel, result, reason)
+
+    def _log_result(self, channel: str, result: SearchResult, reason: str) -> int:
         best = result.best
-        log_id = self._log(
+        return self._log(
             channel,
             result.normalized,
             best.entry.id if best else None,
             best.score if best else 0.0,
             answered=result.answered,
-            # answered from another organisation's plan: what the asker's own plan lacks
-            reason="foreign" if scoped.foreign and result.answered else result.reason,
+            reason=reason,
         )
-        return scoped, log_id
 
     def choose(self, entry: Entry, channel: str) -> int:
         """A member picked a suggested question: logged like an answered one, so feedback can attach."""
