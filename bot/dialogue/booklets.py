@@ -15,7 +15,7 @@ from bot.dialogue.core import Context, Feature
 from bot.documents import DocumentError, read_structure
 from bot.knowledge.base import ContentError
 from bot.knowledge.importer import ImportResult, check_output, import_booklet, slug
-from bot.messages import vi_import
+from bot.messages import vi, vi_import
 from bot.services.content import ContentService
 from bot.services.org import OrgService
 from bot.services.policy import can
@@ -109,12 +109,12 @@ class BookletsFeature:
         if choice not in (("ok",), ("own",)):
             return Outcome([Reply(vi_import.BOOKLET_CANCELLED)])
         if not pending:
-            return Outcome([Reply(vi_import.BOOKLET_DONE)])
+            return Outcome([Reply(vi.ALREADY_DONE)])
         if ctx.actor is None or not can(ctx.actor, "import_booklet"):
             return Outcome([Reply(vi_import.BOOKLET_CANCELLED)])
         text = pending.get("scoped") if choice == ("own",) else pending["yaml"]
         if not text:
-            return Outcome([Reply(vi_import.BOOKLET_DONE)])
+            return Outcome([Reply(vi.ALREADY_DONE)])
         try:
             name, total = self.content.add_booklet(ctx.actor, pending["kind"], pending["name"], text)
         except ContentError as exc:

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Attachment, Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
+from bot.messages import vi
 from bot.messages import vi_delivery as vd
 from bot.messages import vi_events as ve
 from bot.render.ics import event_ics
@@ -29,7 +30,6 @@ from bot.text.normalize import fold
 from bot.text.when import Recurrence, When, WhenError, describe, parse_recurrence, parse_when
 
 NO_PLACE = {"khong", "k", "ko", "chua", "chua co", "-", "bo qua"}
-DONE = "Yêu cầu này đã được xử lý."
 SECRETARIES_ONLY = {"chi bi thu", "bi thu", "chi bi thu chi bo", "cac bi thu", "gui bi thu"}
 
 
@@ -206,7 +206,7 @@ class EventsFeature:
     def _save(self, ctx: Context) -> Outcome:
         draft = ctx.state.pop("event_draft", None)
         if not draft:
-            return Outcome([Reply(DONE)])
+            return Outcome([Reply(vi.ALREADY_DONE)])
         actor = self._actor(ctx)
         when, recurrence = self._when(draft)
         try:
@@ -339,7 +339,7 @@ class EventsFeature:
         if bt.EVENT_FIX.unpack(data) is not None:
             draft = ctx.state.pop("event_draft", None)
             if not draft:
-                return Outcome([Reply(DONE)])
+                return Outcome([Reply(vi.ALREADY_DONE)])
             ctx.state["flow"] = {"name": "event", "step": "time", "draft": draft}
             return Outcome([Reply(self._ask_when(draft["kind"]))])
         if bt.EVENT_DROP.unpack(data) is not None:
@@ -362,7 +362,7 @@ class EventsFeature:
         if bt.EVENT_EDIT_SAVE.unpack(data) is not None:
             pending = ctx.state.pop("event_edit", None)
             if not pending:
-                return Outcome([Reply(DONE)])
+                return Outcome([Reply(vi.ALREADY_DONE)])
             clock = time.fromisoformat(pending["time"]) if pending.get("time") else None
             return self._apply(
                 self._actor(ctx), int(pending["id"]), {"when": When(date.fromisoformat(pending["date"]), clock)}

@@ -14,8 +14,8 @@ from bot.dialogue import buttons as bt
 from bot.dialogue.contract import Button, Outcome, Reply
 from bot.dialogue.core import Command, Context, Feature
 from bot.documents import DocumentError, read_document
+from bot.messages import vi, vi_import
 from bot.messages import vi_events as ve
-from bot.messages import vi_import
 from bot.plans.extract import Action, extract_actions
 from bot.services.events import EventDraft, EventService, Kind
 from bot.services.org import OrgError
@@ -36,7 +36,6 @@ NOTHING_FOUND = "Tôi không thấy việc nào có ngày tháng cụ thể (s�
 CREATE = "Tạo {n} sự kiện đã chọn"
 CREATED = "Đã tạo {n} sự kiện cho chi bộ; tôi sẽ nhắc đúng hẹn. Xem bằng /lich."
 NONE_CHOSEN = "Đồng chí chưa chọn việc nào. Bấm vào từng việc để chọn."
-DONE = "Yêu cầu này đã được xử lý."
 
 
 def found_text(items: list[dict[str, Any]], skipped_past: int) -> str:
@@ -124,7 +123,7 @@ class PlansFeature:
     def button(self, ctx: Context, data: str) -> Outcome:
         plan = ctx.state.get("plan")
         if not plan:
-            return Outcome([Reply(DONE)])
+            return Outcome([Reply(vi.ALREADY_DONE)])
         if bt.PLAN_DROP.unpack(data) is not None:
             ctx.state.pop("plan", None)
             return Outcome([Reply(ve.CANCELLED)])
@@ -138,7 +137,7 @@ class PlansFeature:
                 return Outcome([Reply(NONE_CHOSEN)])
             ctx.state.pop("plan", None)
             return self._create(ctx, chosen)
-        return Outcome([Reply(DONE)])
+        return Outcome([Reply(vi.ALREADY_DONE)])
 
     def _create(self, ctx: Context, chosen: list[dict[str, Any]]) -> Outcome:
         actor = ctx.actor

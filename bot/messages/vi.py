@@ -109,6 +109,8 @@ def help_text(lines: Sequence[str]) -> str:
     return "\n".join([HELP_HEAD, *lines, "", HELP_FOOT])
 
 
+# A button pressed again after its request was done (or a flow that has ended).
+ALREADY_DONE = "Yêu cầu này đã được xử lý."
 DENIED = "Xin lỗi đồng chí, việc này chỉ bí thư chi bộ hoặc cán bộ đảng ủy phụ trách mới làm được."
 NOT_JOINED = (
     "Việc này dành cho đảng viên đã tham gia chi bộ trên hệ thống. Đồng chí xin mã mời của bí thư chi bộ, "

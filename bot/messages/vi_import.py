@@ -136,13 +136,11 @@ BOOKLET_CONFIRM_ALL = "Cho cả hệ thống"
 BOOKLET_CONFIRM_OWN = "Chỉ cho {unit}"
 BOOKLET_CANCEL = "Thôi"
 BOOKLET_CANCELLED = "Đã huỷ, nội dung không thay đổi."
-BOOKLET_DONE = "Yêu cầu này đã được xử lý."
 BOOKLET_TOO_LARGE = (
     "Tài liệu quá dài để nhận qua trò chuyện; đồng chí nhờ quản trị máy chủ dùng lệnh chibo content import."
 )
 BOOKLET_INVALID = "Tài liệu đọc được nhưng có mục chưa hợp lệ; đồng chí kiểm tra lại tệp."
 BOOKLET_ADDED = "Đã đưa vào nội dung ({name}). Bot đang trả lời từ {total} mục."
-BOOKLET_KIND = {"qa": "câu hỏi - đáp", "glossary": "thuật ngữ"}
 
 
 def booklet_preview(
@@ -156,7 +154,7 @@ def booklet_preview(
 ) -> str:
     """What the admin reads before confirming a booklet: what was recognised, its first entries, the findings,
     the source line, and whether it is for everyone or for their own organisation (code, name)."""
-    lines = [f"Tệp {filename}: tôi nhận ra {total} {BOOKLET_KIND[kind]}."]
+    lines = [f"Tệp {filename}: tôi nhận ra {total} {NOUN[kind]}."]
     lines += [f"• {title}" for title in first]
     if total > len(first):
         lines.append(f"• … và {total - len(first)} mục nữa.")

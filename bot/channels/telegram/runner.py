@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.channels import StartupError
-from bot.channels.base import Host, apologise, run_channels, webhook_secret
+from bot.channels.base import Host, apologise, webhook_secret
 from bot.channels.contract import Sender
 from bot.channels.telegram.adapter import CHANNEL, file_base_url, incoming, send
 from bot.channels.telegram.request import AiohttpRequest
@@ -318,11 +318,6 @@ class TelegramChannel:
         if self._sender_bot is not None:
             await self._sender_bot.shutdown()
             self._sender_bot = None
-
-
-def run_telegram(app: Host) -> None:
-    """The Telegram bot alone until SIGINT or SIGTERM (the dispatcher sending for every configured channel)."""
-    run_channels(app, [TelegramChannel(app)])
 
 
 def conflict_message(detail: str) -> str:
