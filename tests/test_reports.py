@@ -164,7 +164,7 @@ def test_a_member_who_left_keeps_their_results_under_their_name(world: dict[str,
     app.org.remove_member(sec_a, binh.id)
     (cell,) = app.reports.build(sec_a).cells
     assert cell.members == 3 and cell.quizzes[0].total == 3 and cell.quizzes[0].completed == 1
-    assert [former_member(f) for f in cell.former] == [
+    assert [former_member(f) for f in app.reports.former(sec_a)] == [
         "Trần Thị Bình (đã rời): kiểm tra “Bài thử” 1/2; vắng “Hội nghị quán triệt”"
     ]
     assert "Đã rời chi bộ: 1 đảng viên, không tính trong số liệu." in as_text(
@@ -177,6 +177,8 @@ def test_a_secretary_cannot_report_on_another_cell(world: dict[str, object]) -> 
     assert isinstance(app, App) and isinstance(sec_b, Actor) and isinstance(cell_a, int)
     with pytest.raises(Denied):
         app.reports.build(sec_b, cell_a)
+    with pytest.raises(Denied):
+        app.reports.former(sec_b, cell_a)
     with pytest.raises(Denied):
         app.reports.remind_missing(sec_b, cell_a)
     core = app.core()

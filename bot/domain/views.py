@@ -159,7 +159,6 @@ class CellReport:
     conferences: list[ConferenceFigure] = field(default_factory=list)
     deadlines: list[DeadlineFigure] = field(default_factory=list)
     missing_ids: dict[str, list[int]] = field(default_factory=dict)  # what → member ids, for the reminder
-    former: list[FormerMember] = field(default_factory=list)  # results of members who have left, by name
 
 
 @dataclass

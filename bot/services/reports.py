@@ -25,6 +25,7 @@ from bot.domain.views import (
 )
 from bot.figures import UnitFigures
 from bot.services.events import EventService
+from bot.services.org import OrgError, managed_unit
 from bot.services.outbox import outbox_row, routes_for
 from bot.services.policy import Actor, ensure_can
 from bot.services.quizzes import QuizService
@@ -81,14 +82,20 @@ class ReportService:
     def build(self, actor: Actor, unit_id: int | None = None) -> Report:
         """The report member by member, read from the same figures as `/baocao`, the XLSX and the written
         report (``report_figures``), so that "ai chưa nộp bài?" and the reminder of those missing never
-        disagree with them; plus the past results of members who have left."""
+        disagree with them."""
         figures = self._figures.figures(actor, unit_id)
         cells = [figures.total] if figures.level == "cell" else figures.cells
+        return Report(figures.root_name, figures.generated_at, [_cell_report(c) for c in cells])
+
+    def former(self, actor: Actor, cell_id: int | None = None) -> list[FormerMember]:
+        """The past results of a cell's members who have left, on request (the actor's cell by default):
+        kept apart from every figure of the cell as it is now."""
+        cell_id = cell_id if cell_id is not None else actor.unit_id
+        if cell_id is None:
+            raise OrgError("unit_required")
         with self._db.session() as s:
-            report = Report(figures.root_name, figures.generated_at, [_cell_report(c) for c in cells])
-            for cell in report.cells:
-                cell.former = self._former(s, cell.unit_id, figures.generated_at)
-        return report
+            managed_unit(s, actor, cell_id, "report")
+            return self._former(s, cell_id, self._clock.now())
 
     def _former(self, s: Session, cell_id: int, now: datetime) -> list[FormerMember]:
         """Members who left keep their past results, under their name (or without it, when erased), apart from
