@@ -7,8 +7,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bot.bootstrap import App
 from bot.channels.base import serve_channels
@@ -26,6 +27,48 @@ def telegram_settings(tmp_path: Path, tg: Any, content_dir: Path, **extra: Any) 
         telegram_base_url=tg.base_url,
         **extra,
     )
+
+
+class Serving:
+    """``with Serving(app, serve):`` runs ``serve(app, stop=..., with_delivery=False)`` (``serve_zalo``,
+    ``serve_zalo_oa``: a channel through ``serve_channels``) on an event loop in a thread of its own until the
+    block ends. ``started`` says when the channel takes updates; a failure at start-up is raised on entry."""
+
+    def __init__(self, app: App, serve: Any) -> None:
+        self.app = app
+        self._serve = serve
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stop: asyncio.Event | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self.loop = asyncio.get_running_loop()
+            self.stop = asyncio.Event()
+            await self._serve(self.app, stop=self.stop, with_delivery=False)
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced to the test on entry
+            self.error = exc
+
+    def started(self) -> bool:
+        return self.loop is not None
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.error is None and not self.started():
+            time.sleep(0.02)
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.loop is not None and self.stop is not None:
+            self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(10)
 
 
 class RunningBot:

@@ -25,7 +25,7 @@ from bot.config import load_settings
 from bot.dialogue.contract import Attachment, Reply
 from bot.services.org import Actor
 from bot.text.when import When
-from tests.botrunner import chibo_run
+from tests.botrunner import Serving, chibo_run
 from tests.fakes.zalo_api import FakeZalo
 from tests.quizdata import content_with_quiz
 
@@ -36,37 +36,9 @@ QUIZ = (
 )
 
 
-class RunningZalo:
+class RunningZalo(Serving):
     def __init__(self, app: App) -> None:
-        self.app = app
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.stop: asyncio.Event | None = None
-        self.error: BaseException | None = None
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        async def main() -> None:
-            self.loop = asyncio.get_running_loop()
-            self.stop = asyncio.Event()
-            self.ready.set()
-            await serve_zalo(self.app, stop=self.stop, with_delivery=False)
-
-        try:
-            asyncio.run(main())
-        except BaseException as exc:
-            self.error = exc
-            self.ready.set()
-
-    def __enter__(self) -> RunningZalo:
-        self.thread.start()
-        self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.loop is not None and self.stop is not None:
-            self.loop.call_soon_threadsafe(self.stop.set)
-        self.thread.join(10)
+        super().__init__(app, serve_zalo)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from bot.services.zalo_oa import ZaloOAState
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Outbox, ZaloOAToken
 from bot.text.when import When
+from tests.botrunner import Serving
 from tests.fakes.senders import Recorder
 from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, OA_ID, OA_SECRET, FakeZaloOA
 from tests.quizdata import content_with_quiz
@@ -81,44 +82,17 @@ def authorised(app: App, oa: FakeZaloOA, lifetime: float = 90000.0) -> tuple[str
     return access, refresh
 
 
-class RunningOA:
+class RunningOA(Serving):
     def __init__(self, app: App) -> None:
-        self.app = app
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.stop: asyncio.Event | None = None
-        self.error: BaseException | None = None
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__(app, serve_zalo_oa)
         self.url = f"http://127.0.0.1:{app.settings.zalo_oa_webhook_port}{PATH}"
 
-    def _run(self) -> None:
-        async def main() -> None:
-            self.loop = asyncio.get_running_loop()
-            self.stop = asyncio.Event()
-            await serve_zalo_oa(self.app, stop=self.stop, with_delivery=False)
-
-        try:
-            asyncio.run(main())
-        except BaseException as exc:
-            self.error = exc
-            self.ready.set()
-
-    def __enter__(self) -> RunningOA:
-        self.thread.start()
-        deadline = _time.monotonic() + 10
-        while _time.monotonic() < deadline and self.error is None:
-            try:  # the webhook listens once start-up is done
-                socket.create_connection(("127.0.0.1", self.app.settings.zalo_oa_webhook_port), 0.2).close()
-                break
-            except OSError:
-                _time.sleep(0.05)
-        assert self.error is None, self.error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.loop is not None and self.stop is not None:
-            self.loop.call_soon_threadsafe(self.stop.set)
-        self.thread.join(10)
+    def started(self) -> bool:
+        try:  # the webhook listens once start-up is done
+            socket.create_connection(("127.0.0.1", self.app.settings.zalo_oa_webhook_port), 0.2).close()
+            return True
+        except OSError:
+            return False
 
 
 @pytest.fixture
