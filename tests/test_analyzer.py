@@ -44,3 +44,16 @@ def test_greetings_and_thanks_are_chatter_but_questions_are_not() -> None:
         assert a.is_chatter(a.analyze(text)), text
     for text in ["cảm ơn, cho hỏi hội nghị khi nào", "hoi nghi", "nghị quyết 72"]:
         assert not a.is_chatter(a.analyze(text)), text
+
+
+def test_a_kind_asked_for_is_a_definition_question() -> None:
+    """ "X là văn bản gì" asks what X is, as "X là gì" does; the kind named stays a word of the question."""
+    a = Analyzer()
+    assert folds(a, "Chương trình hành động là văn bản gì?")[-3:] == ["@what", "van", "ban"]
+    assert folds(a, "bai thu hoach la loai bai viet gi a")[3:] == ["@what", "loai", "bai", "viet", "a"]
+    assert folds(a, "điểm cầu nghĩa là sao") == ["diem", "cau", "@what"]
+    # who, when, how many: other questions, left alone
+    assert "@what" not in folds(a, "người chủ trì là ai")
+    assert "@what" not in folds(a, "han nop la ngay nao")
+    # "gì" not at the end, or too far from "là": not this form
+    assert "@what" not in folds(a, "là bí thư chi bộ thì phải làm gì trước hội nghị")

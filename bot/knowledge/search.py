@@ -30,6 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from bot.knowledge.acronyms import Acronyms
 from bot.knowledge.calibration import BAND, QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
 from bot.text import lexicon, normalize
@@ -408,6 +409,7 @@ class SearchIndex:
         }
         # Second pass: what scoring needs of each entry (its phrasings' weights need the corpus's frequencies).
         self._docs = [self._doc(a) for a in analysed]
+        self._acronyms = Acronyms(lambda: (d.key_pairs | d.body_pairs for d in self._docs))
 
     def _doc(self, a: _Analysed) -> _Doc:
         """What scoring needs of one entry: its phrasings weighted, its words with their marks, its pairs and
@@ -508,6 +510,11 @@ class SearchIndex:
             if repaired != token.fold and repaired in self._marks and repaired not in hidden:
                 out.append(Token(repaired))
                 credit.append(1.0)
+                continue
+            spelled = None if self.analyzer.abbreviates(token) else self._acronyms.read(token.fold)
+            if spelled is not None and not hidden.intersection(spelled):
+                out.extend(Token(w) for w in spelled)
+                credit.extend([REPAIRED_CREDIT] * len(spelled))
                 continue
             neighbours = (tokens[j - 1].fold if j else "", tokens[j + 1].fold if j + 1 < len(tokens) else "")
             split = self._split(token.fold)

@@ -51,6 +51,9 @@ class _PhraseTable:
         for bucket in self._by_first.values():
             bucket.sort(key=lambda r: -len(r.pattern))
 
+    def starts(self, token: Token) -> bool:
+        return token.fold in self._by_first
+
     def rewrite(self, tokens: Sequence[Token]) -> list[Token]:
         by_first = self._by_first
         # Only positions whose word can start a rule are looked at; the runs between are copied.
@@ -121,7 +124,32 @@ class Analyzer:
         return self.analyze_tokens(tokenize(text))
 
     def analyze_tokens(self, tokens: Sequence[Token]) -> list[Token]:
-        return self._intents.rewrite(self._abbreviations.rewrite(tokens))
+        return self._kind_asked(self._intents.rewrite(self._abbreviations.rewrite(tokens)))
+
+    def _kind_asked(self, tokens: list[Token]) -> list[Token]:
+        """ "X là văn bản gì": the definition asked for, the kind named kept ("là" → @what, "gì" dropped).
+
+        Only at the end of the question (glue words after it aside), and only when the words between name
+        something: "là ai", "là ngày nào" and "là bao nhiêu" ask other things and are left alone."""
+        end = len(tokens)
+        while end and tokens[end - 1] in self.function_words and not _is(tokens[end - 1], _WHAT):
+            end -= 1
+        if end < 3 or not _is(tokens[end - 1], _WHAT):
+            return tokens
+        for start in range(end - 2, max(end - 3 - lexicon.DEFINITION_GAP, -1), -1):
+            token = tokens[start]
+            if _is(token, _IS):
+                between = tokens[start + 1 : end - 1]
+                if not between or any(is_intent(t) or t.number or t in self.function_words for t in between):
+                    return tokens
+                return [*tokens[:start], Token(lexicon.DEFINITION_INTENT), *between, *tokens[end:]]
+            if is_intent(token) or token in self.function_words:
+                return tokens
+        return tokens
+
+    def abbreviates(self, token: Token) -> bool:
+        """Whether a word starts an abbreviation of the table ("kh", "ntn")."""
+        return self._abbreviations.starts(token)
 
     def expand(self, tokens: Sequence[Token]) -> list[Token]:
         """Abbreviations only (used after a word was repaired)."""
@@ -135,6 +163,14 @@ class Analyzer:
         return all(t in self.chatter_words or t in self.function_words for t in words) and any(
             t in self.chatter_words for t in words
         )
+
+
+_IS = Token(fold("là"), marks_of("là"))
+_WHAT = Token(fold("gì"), marks_of("gì"))
+
+
+def _is(token: Token, word: Token) -> bool:
+    return token.fold == word.fold and not token.number and marks_compatible(token.marks, word.marks)
 
 
 def is_intent(token: Token) -> bool:

@@ -28,6 +28,11 @@ thế nhé nha nhá ạ à ơi ad admin anh chị em bạn ai là gì tên đấ
 INTENT_PHRASES: dict[str, str] = {
     "là gì": "@what",
     "nghĩa là gì": "@what",
+    "nghĩa là sao": "@what",
+    "có nghĩa là sao": "@what",
+    "nghĩa là thế nào": "@what",
+    "nghĩa là như thế nào": "@what",
+    "là sao": "@what",
     "có nghĩa là gì": "@what",
     "là cái gì": "@what",
     "thế nào là": "@what",
@@ -73,4 +78,7 @@ INTENT_PHRASES: dict[str, str] = {
 }
 
 DEFINITION_INTENT = "@what"
+# "X là <kind> gì" asks what X is, as "X là gì" does ("là văn bản gì", "là hội nghị gì", "là loại bài gì"):
+# up to this many words may stand between "là" and "gì".
+DEFINITION_GAP = 3
 PROCEDURAL_INTENTS = frozenset({"@when", "@where", "@who", "@howmany", "@how", "@why"})
