@@ -54,7 +54,7 @@ def test_every_expected_id_exists(knowledge: Knowledge) -> None:
 
 # Content nobody tuned on (bench/eval_heldout.py prints the full tables): questions written after the engine
 # was set, per content file, and a booklet written apart with its own questions. Floors a little under today.
-HELDOUT_FLOORS = {"accuracy": 0.72, "refusal": 0.86, "wrong": 0.06}
+HELDOUT_FLOORS = {"accuracy": 0.76, "refusal": 0.84, "wrong": 0.06}
 BOOKLET_FLOORS = {"accuracy": 0.78, "refusal": 0.92, "wrong": 0.03}
 
 

@@ -44,14 +44,14 @@ AMBIGUITY_MARGIN = 2.0
 LACKING_WEIGHT = 0.3
 # Words that ask rather than name what is asked about ("nhóm nào", "được không"): never lacking.
 # Typed with other marks they are other words ("dầu", "máy"), which count.
-_ASKING = {normalize.fold(w): marks_of(w) for w in ("nào", "không", "gì", "đâu", "sao", "mấy", "chưa")}
+_ASKING = {normalize.fold(w): marks_of(w) for w in ("nào", "không", "gì", "đâu", "sao", "mấy", "chưa", "gồm")}
 SUGGEST_THRESHOLD = 30.0
 MAX_RESULTS = 5
 RERANK_FLOOR = 0.6  # share of the best candidate's lexical score an entry needs to be reranked
 RERANK_CANDIDATES = 40
 
 W_COVERAGE, W_FOCUS, W_PHRASE, W_SIMILARITY = 0.5, 0.2, 0.15, 0.15
-BODY_CREDIT = 0.5
+BODY_CREDIT = 0.6
 FUNCTION_WEIGHT = 0.15
 INTENT_WEIGHT = 0.35
 UNKNOWN_WEIGHT = 0.85
