@@ -44,9 +44,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.knowledge.answer_model import Model
+from bot.knowledge.answer_weights import SHIPPED
+
 SEED = 14
 QUANTILE = 0.5  # chosen on the development and held-out questions together (bench/eval_heldout.py)
-BAND = 5.0  # see Decision.band; chosen on the development set (see above)
+BAND = 8.0  # see Decision.band; chosen with the decision model on the question sets it is fitted on
+BELOW = 10.0  # see Decision.below
 FLOOR = 0.35  # never answer below this, whatever the content
 CEILING = 0.65  # nor refuse above it
 DEFAULT_THRESHOLD = 0.58  # content too small to calibrate on (the threshold tuned on the bundled content)
@@ -63,13 +67,15 @@ _TRIM = ".,;:!?…\"'“”()[]-–•*+"
 
 @dataclass(frozen=True)
 class Decision:
-    """Answer when the first result scores at least ``threshold`` (0..100); up to ``band`` above it, only when
-    the first entry holds every word of the question that weighs (search.LACKING_WEIGHT)."""
+    """Answer when the first result scores ``band`` points or more above ``threshold`` (0..100); never more
+    than ``below`` points under it; in between, as ``model`` says (search.answers)."""
 
     threshold: float
     fitted: bool = False
     cases: int = 0  # near-miss questions the threshold was taken from
     band: float = BAND
+    below: float = BELOW
+    model: Model | None = SHIPPED
 
 
 @dataclass(frozen=True)

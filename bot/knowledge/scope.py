@@ -94,16 +94,17 @@ def restrict(index: SearchIndex, result: SearchResult, reach: Reach) -> SearchRe
     """
     hits = [h for h in result.hits if reach.owns(h.entry)]
     decision = index.decision
-    answering = [h for h in hits if h.score >= decision.threshold]
+    floor = decision.threshold - decision.below  # nothing scoring less is an answer (search.answers)
+    answering = [h for h in hits if h.score >= floor]
     if not answering:
         return SearchResult(result.query, result.normalized, False, "not_found", tuple(hits))
     best = answering[0].score
     nearest = min(_distance(reach, h) for h in answering if h.score >= best - NEAREST_MARGIN)
     tier = [h for h in hits if _distance(reach, h) == nearest]
-    top = next(h for h in tier if h.score >= decision.threshold)
+    top = next(h for h in tier if h.score >= floor)
     rest = [h for h in hits if h is not top]
     ordered = (top, *rest)
-    if not answers(top, decision):
+    if not answers(top, rest[0] if rest else None, decision):
         return SearchResult(result.query, result.normalized, False, "not_found", ordered)
     runner_up = next((h for h in tier if h is not top), None)
     if runner_up is not None and not apart(top, runner_up):

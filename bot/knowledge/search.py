@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.acronyms import Acronyms
+from bot.knowledge.answer_model import Facts, features
 from bot.knowledge.calibration import BAND, QUANTILE, Decision, Source, calibrate
 from bot.knowledge.content import Entry
 from bot.text import lexicon, normalize
@@ -42,6 +43,8 @@ from bot.text.normalize import Token, marks_compatible, marks_of, repair_telex, 
 AMBIGUITY_MARGIN = 2.0
 # A word of the question this heavy (a word most entries do not use) that the first entry lacks: see ``answers``.
 LACKING_WEIGHT = 0.3
+# Under the threshold, an entry lacking a word this heavy is never an answer (see ``answers``).
+BELOW_LACKING = 0.2
 # Words that ask rather than name what is asked about ("nhóm nào", "được không"): never lacking.
 # Typed with other marks they are other words ("dầu", "máy"), which count.
 _ASKING = {normalize.fold(w): marks_of(w) for w in ("nào", "không", "gì", "đâu", "sao", "mấy", "chưa", "gồm")}
@@ -88,6 +91,11 @@ _SPELLED = {
     for w, n in (("hai", 2), ("ba", 3), ("bốn", 4), ("sáu", 6), ("bảy", 7), ("tám", 8), ("chín", 9), ("mười", 10))
 }
 _SPELLED_DIGITS = frozenset(_SPELLED.values())
+_ORDINAL_HEADS = _NUMBERED_WORDS | {
+    normalize.fold(w)
+    for w in ("tháng", "quý", "lần", "thứ", "số", "ngày", "năm", "mục", "phần", "điều", "câu", "khoản")
+}
+MAX_COUNT = 20  # a number up to this, right before a word, counts it ("3 cấp"); larger ones are years, codes
 
 Reason = Literal["answered", "chatter", "empty", "not_found", "ambiguous"]
 
@@ -99,18 +107,32 @@ class Hit:
     closeness: float  # the score before the number check: how close the words alone are
     # The weight of the heaviest word of the question that the materials use and this entry does not.
     lacking: float = 0.0
+    facts: Facts | None = None  # what else the engine knows of it, for the decision near the threshold
 
 
-def answers(hit: Hit, decision: Decision) -> bool:
-    """Whether ``hit`` scores enough to be an answer.
+def answers(hit: Hit, runner_up: Hit | None, decision: Decision) -> bool:
+    """Whether ``hit`` (``runner_up`` the next entry) is an answer.
 
-    Near the threshold, an entry that lacks a weighty word of the question that the materials use elsewhere
-    is about something else: "lương cơ sở năm 2026" is not answered by the entry about 2026's anniversary,
-    nor "điều lệ đảng có bao nhiêu chương" by one that only shares "điều lệ".
+    ``band`` points or more above the content's threshold it is; more than ``below`` points under it, it is
+    not, nor is it under the threshold while lacking a weighty word of the question the materials use
+    elsewhere ("lương cơ sở năm 2026" is not answered by the entry about 2026's anniversary). In between, the
+    decision model weighs what else is known of it (answer_model.py); without one (or without the facts),
+    an entry at or above the threshold that lacks no such word is an answer.
     """
-    if hit.score < decision.threshold:
+    t = decision.threshold
+    if hit.score >= t + decision.band:
+        return True
+    if hit.score < t - decision.below or (hit.score < t and hit.lacking >= BELOW_LACKING):
         return False
-    return hit.score >= decision.threshold + decision.band or hit.lacking < LACKING_WEIGHT
+    if decision.model is None or hit.facts is None:
+        return hit.score >= t and hit.lacking < LACKING_WEIGHT
+    return decision.model.answers(decision_features(hit, runner_up, t))
+
+
+def decision_features(hit: Hit, runner_up: Hit | None, threshold: float) -> list[float]:
+    assert hit.facts is not None
+    margin = hit.score - runner_up.score if runner_up is not None else hit.score
+    return features(hit.score, threshold, margin, hit.lacking, runner_up.lacking if runner_up else 1.0, hit.facts)
 
 
 def apart(first: Hit, second: Hit) -> bool:
@@ -152,6 +174,8 @@ class _Scored(NamedTuple):  # a tuple: tens of thousands are made at index build
     doc: int
     score: float
     closeness: float
+    # coverage, coverage in the phrasings only, focus, phrase, similarity, question-kind bonus
+    parts: tuple[float, float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -189,6 +213,9 @@ class _Doc:
     # Per word, the numbers written right after it ("trung ương" → 2, "khóa" → 14): a question about
     # "Trung ương 3" is not answered by an entry about "Trung ương 2" that happens to mention a 3 elsewhere.
     number_heads: dict[str, set[str]] = field(default_factory=dict)
+    # Per word, the small numbers written right before it, counting it ("hai cấp", "4 kiên định"): "3 cấp" is
+    # not answered by an entry that only ever writes "2 cấp".
+    number_tails: dict[str, set[str]] = field(default_factory=dict)
     # The same by word, made the first time a word typed with marks is found in the answer written otherwise.
     _body_marks: dict[str, set[str]] | None = None
 
@@ -239,6 +266,7 @@ class _Query:
     # Per word, in order: (fold, marks, is an intent, credit in a phrasing, credit in an answer only).
     matching: list[tuple[str, str, bool, float, float]]
     foreign: bool = False  # names a place the materials never mention
+    counted: tuple[tuple[str, str], ...] = ()  # (word, small number counting it), see SearchIndex._counted
 
     @classmethod
     def of(cls, qtokens: list[_QueryToken]) -> _Query:
@@ -424,8 +452,10 @@ class SearchIndex:
         )
         doc.numbers.update(w for w in a.body_words if w in _SPELLED_DIGITS)
         _add_number_heads(doc.number_heads, a.body)
+        self._add_counted(doc.number_tails, a.body)
         for tokens in a.keys:
             _add_number_heads(doc.number_heads, tokens)
+            self._add_counted(doc.number_tails, tokens)
         key_marks = doc.key_marks
         nidf = self._nidf
         function_folds = self._function_folds
@@ -460,6 +490,33 @@ class SearchIndex:
         return doc
 
     # -- weights -----------------------------------------------------------------------------------------
+
+    def _counted(self, tokens: Sequence[Token]) -> list[tuple[str, str]]:
+        """(word, number) for each small number, in digits or spelled out, right before a word it counts."""
+        out = []
+        for j in range(len(tokens) - 1):
+            t, after = tokens[j], tokens[j + 1]
+            if t.number:
+                if not (t.fold.isdigit() and int(t.fold) <= MAX_COUNT):
+                    continue
+                number = t.fold
+            else:
+                spelled = _SPELLED.get((t.fold, t.marks))
+                if spelled is None:
+                    continue
+                number = spelled
+            if after.number or is_intent(after) or after in self.analyzer.function_words:
+                continue
+            # A number that names ("Trung ương 2", "tháng 3", "lần 2") does not count what follows it.
+            before = tokens[j - 1].fold if j else ""
+            if before in _ORDINAL_HEADS or (j >= 2 and (tokens[j - 2].fold, before) in _NUMBERED_NAMES):
+                continue
+            out.append((after.fold, number))
+        return out
+
+    def _add_counted(self, tails: dict[str, set[str]], tokens: Sequence[Token]) -> None:
+        for word, number in self._counted(tokens):
+            tails.setdefault(word, set()).add(number)
 
     def _is_function(self, tokens: Sequence[Token], j: int) -> bool:
         token = tokens[j]
@@ -611,11 +668,19 @@ class SearchIndex:
             return ranked.result
         decision = decision or self.decision
         query, normalized, prepared = ranked.query, ranked.result.normalized, ranked.prepared
+        unknown = sum(q.weight for q in prepared.tokens if not q.known) / prepared.total if prepared.total else 0.0
+        length = len(prepared.tokens)
         hits = tuple(
-            Hit(self.entries[s.doc], round(s.score, 1), round(s.closeness, 1), self._lacking(prepared, s.doc))
+            Hit(
+                self.entries[s.doc],
+                round(s.score, 1),
+                round(s.closeness, 1),
+                self._lacking(prepared, s.doc),
+                Facts(*s.parts, self.entries[s.doc].kind == "term", unknown, length),
+            )
             for s in ranked.scored[:limit]
         )
-        if not answers(hits[0], decision):
+        if not answers(hits[0], hits[1] if len(hits) > 1 else None, decision):
             return SearchResult(query, normalized, False, "not_found", hits)
         if len(hits) > 1 and not apart(hits[0], hits[1]):
             return SearchResult(query, normalized, False, "ambiguous", hits)
@@ -653,6 +718,8 @@ class SearchIndex:
             return SearchResult(query, normalized, False, "not_found")
         prepared = _Query.of(qtokens)
         prepared.foreign = self._names_foreign_place(qtokens)
+        if prepared.numbers or any((q.token.fold, q.token.marks) in _SPELLED for q in qtokens):
+            prepared.counted = tuple(self._counted([q.token for q in qtokens]))
         scored = [self._score(prepared, i) for i in self._candidates(qtokens) if i != exclude]
         scored.sort(key=lambda s: (-s.score, s.doc))
         return normalized, prepared, [s for s in scored if s.closeness > 0]
@@ -708,6 +775,7 @@ class SearchIndex:
         body_words = doc.body_words
         body_written = doc.body_written
         matched = 0.0
+        matched_body = 0.0
         # A word counts where it is found with compatible marks (``_found``, written out: this is the
         # innermost loop of every question).
         for fold, marks, intent, in_key, in_body in query.matching:
@@ -723,8 +791,9 @@ class SearchIndex:
                 or (fold, marks) in body_written
                 or any(marks_compatible(marks, m) for m in doc.body_marks(fold))
             ):
-                matched += in_body
-        coverage = matched / query.total if query.total else 0.0
+                matched_body += in_body
+        total = query.total
+        coverage = (matched + matched_body) / total if total else 0.0
 
         focus = 0.0
         similarity = 0.0
@@ -746,7 +815,7 @@ class SearchIndex:
 
         pairs = query.pairs
         if pairs:
-            # Each pair counts 1 in a phrasing, half in the answer only: sums of halves are exact in any order.
+            # Each pair counts 1 in a phrasing, BODY_CREDIT in the answer only.
             in_keys = pairs & doc.key_pairs
             in_body = len((pairs - in_keys) & doc.body_pairs) if len(in_keys) < len(pairs) else 0
             phrase = (len(in_keys) + BODY_CREDIT * in_body) / len(pairs)
@@ -754,11 +823,13 @@ class SearchIndex:
             phrase = coverage
 
         score = 100.0 * (W_COVERAGE * coverage + W_FOCUS * focus + W_PHRASE * phrase + W_SIMILARITY * similarity)
+        bonus = 0.0
         if query.intents:
             if lexicon.DEFINITION_INTENT in query.intents and doc.entry.kind == "term":
-                score += DEFINITION_BONUS
+                bonus = DEFINITION_BONUS
             elif query.intents & lexicon.PROCEDURAL_INTENTS and doc.entry.kind == "qa":
-                score += PROCEDURE_BONUS
+                bonus = PROCEDURE_BONUS
+            score += bonus
         closeness = min(score, 100.0)
         mismatch = query.foreign or bool(query.numbers and query.numbers - doc.numbers)
         if not mismatch:
@@ -767,8 +838,15 @@ class SearchIndex:
                 if written is not None and number not in written:
                     mismatch = True
                     break
+        if not mismatch:
+            for word, number in query.counted:
+                written = doc.number_tails.get(word)
+                if written is not None and number not in written:
+                    mismatch = True
+                    break
         final = closeness * NUMBER_MISMATCH if mismatch else closeness
-        return _Scored(i, final, closeness)
+        in_phrasings = matched / total if total else 0.0
+        return _Scored(i, final, closeness, (coverage, in_phrasings, focus, phrase, similarity, bonus))
 
 
 class _Sources(Sequence[Source]):

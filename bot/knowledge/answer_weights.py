@@ -1,0 +1,55 @@
+"""The decision model as fitted by bench/fit_answer_model.py on 878 questions (see answer_model.py).
+Written by that script; features in the order of answer_model.FEATURES."""
+
+from bot.knowledge.answer_model import Model
+
+SHIPPED: Model | None = Model(
+    mean=(
+        0.0,
+        1.515698,
+        1.270649,
+        0.200667,
+        0.445229,
+        0.065741,
+        0.747526,
+        0.653719,
+        0.609529,
+        0.440029,
+        0.691857,
+        0.259909,
+        0.218679,
+        1.17779,
+    ),
+    scale=(
+        1.0,
+        2.371752,
+        0.763753,
+        0.277123,
+        0.355551,
+        0.162139,
+        0.242665,
+        0.295301,
+        0.27985,
+        0.292156,
+        0.163531,
+        0.359081,
+        0.41335,
+        0.501021,
+    ),
+    weights=(
+        2.089242,
+        1.798287,
+        0.793536,
+        -0.649108,
+        0.522025,
+        0.116554,
+        1.468816,
+        -1.730466,
+        0.146612,
+        -0.004655,
+        0.869149,
+        -0.506585,
+        0.295636,
+        0.276334,
+    ),
+)
